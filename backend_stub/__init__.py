@@ -1,0 +1,1 @@
+"""The bundled backend: gateway, payments core, points ledger, routing, wallet page."""

@@ -1,0 +1,1 @@
+"""Hardware: scanners, PIN pads, discovery and device URLs. Imports only ``protocol``."""

@@ -1,0 +1,1 @@
+"""The courier's handheld: a Textual app for cash on delivery."""

@@ -1,0 +1,1 @@
+"""The cashier's till: a keyboard-only Textual app."""

@@ -1,0 +1,300 @@
+"""The messages between terminals and the backend (DESIGN.md sections 6-7).
+
+Every request is a JSON object carrying ``terminal_id``, ``timestamp``,
+``nonce`` and ``sign`` (see :mod:`protocol.signing`). Every response is
+:class:`ApiResponse`: ``code`` is ``"OK"`` or an :class:`~protocol.errors.ErrorCode`,
+``data`` the payload, and it is signed with the same terminal secret and
+echoes the request's nonce, so a terminal can tell a genuine, fresh answer
+from anything else.
+
+A business outcome (code expired, balance too low, wrong PIN) is not a
+request error: ``pay`` and ``confirm`` answer ``OK`` with a :class:`TradeView`
+whose ``state`` and ``reason`` say what happened, because the trade exists
+and a retry with the same ``out_trade_no`` must return the same answer.
+
+Unknown fields are refused, except extension fields named ``ext_*``, which
+are signed like any other and otherwise ignored.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from .errors import ErrorCode
+from .paycode import Issuer
+
+__all__ = [
+    "FINAL_STATES",
+    "MAX_AMOUNT_FEN",
+    "OK",
+    "ApiResponse",
+    "CancelRequest",
+    "ConfirmRequest",
+    "CreditView",
+    "EarnPointsRequest",
+    "EchoRequest",
+    "EnrolRequest",
+    "EnrolResponse",
+    "OutRequestNo",
+    "OutTradeNo",
+    "PayRequest",
+    "PinEnvelopeModel",
+    "QueryRequest",
+    "RefundRequest",
+    "RefundView",
+    "SignedRequest",
+    "Tender",
+    "TenderPart",
+    "TerminalKind",
+    "TopUpRequest",
+    "TradeListRequest",
+    "TradePage",
+    "TradeState",
+    "TradeView",
+]
+
+OK = "OK"
+MAX_AMOUNT_FEN = 100_000_000  # CNY 1,000,000.00: anything above is a typing error
+
+OutTradeNo = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{6,32}$")]
+OutRequestNo = OutTradeNo
+Amount = Annotated[int, Field(gt=0, le=MAX_AMOUNT_FEN, strict=True)]
+PaymentCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,32}$")]
+ShortText = Annotated[str, StringConstraints(max_length=128)]
+
+
+class TradeState(StrEnum):
+    PIN_REQUIRED = "PIN_REQUIRED"
+    PROCESSING = "PROCESSING"
+    SUCCESS = "SUCCESS"
+    FAILED = "FAILED"
+    CLOSED = "CLOSED"
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
+    REFUNDED = "REFUNDED"
+
+    @property
+    def is_final(self) -> bool:
+        return self in FINAL_STATES
+
+    @property
+    def is_paid(self) -> bool:
+        """Money moved from the customer and has not been given back in full."""
+        return self in (TradeState.SUCCESS, TradeState.PARTIALLY_REFUNDED)
+
+
+FINAL_STATES = frozenset(
+    {
+        TradeState.SUCCESS,
+        TradeState.FAILED,
+        TradeState.CLOSED,
+        TradeState.PARTIALLY_REFUNDED,
+        TradeState.REFUNDED,
+    }
+)
+
+
+class Tender(StrEnum):
+    """Ways an order can be paid at the till."""
+
+    POINTS = "points"
+    CARD = "card"
+    WECHAT = "wechat"
+    ALIPAY = "alipay"
+    UNIONPAY = "unionpay"
+    CASH = "cash"
+    BANK_CARD = "bank_card"
+
+
+class TerminalKind(StrEnum):
+    POS = "pos"
+    PDA = "pda"
+
+
+class _Strict(BaseModel):
+    """Refuse unknown fields, but let ``ext_*`` extension fields through."""
+
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=False)
+
+    @model_validator(mode="after")
+    def _only_extension_extras(self) -> Self:
+        unknown = [k for k in (self.model_extra or {}) if not k.startswith("ext_")]
+        if unknown:
+            raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
+        return self
+
+
+class SignedRequest(_Strict):
+    terminal_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+    timestamp: Annotated[int, Field(strict=True)]
+    nonce: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{16,64}$")]
+    sign: str = ""
+
+
+class TenderPart(_Strict):
+    """One part of a combination payment paid outside this code (cash, bank card...)."""
+
+    tender: Tender
+    amount_fen: Amount
+    reference: ShortText = ""
+
+
+class PayRequest(SignedRequest):
+    out_trade_no: OutTradeNo
+    payment_code: PaymentCode
+    amount_fen: Amount
+    order_total_fen: Amount | None = None
+    other_tenders: list[TenderPart] = Field(default_factory=list, max_length=8)
+    description: ShortText = ""
+    categories: list[ShortText] = Field(default_factory=list, max_length=20)
+
+
+class PinEnvelopeModel(_Strict):
+    key_id: Annotated[str, StringConstraints(max_length=64)]
+    wrapped_key: Annotated[str, StringConstraints(max_length=2048)]
+    iv: Annotated[str, StringConstraints(max_length=64)]
+    ciphertext: Annotated[str, StringConstraints(max_length=512)]
+
+
+class ConfirmRequest(SignedRequest):
+    """Exactly one of ``pin_envelope`` and ``sms_code``."""
+
+    out_trade_no: OutTradeNo
+    pin_envelope: PinEnvelopeModel | None = None
+    sms_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")] | None = None
+
+    @model_validator(mode="after")
+    def _one_secret(self) -> Self:
+        if (self.pin_envelope is None) == (self.sms_code is None):
+            raise ValueError("send exactly one of pin_envelope and sms_code")
+        return self
+
+
+class QueryRequest(SignedRequest):
+    out_trade_no: OutTradeNo
+
+
+class CancelRequest(SignedRequest):
+    """Reverse: return any deduction and close the trade."""
+
+    out_trade_no: OutTradeNo
+    reason: ShortText = ""
+
+
+class RefundRequest(SignedRequest):
+    out_trade_no: OutTradeNo
+    out_refund_no: OutRequestNo
+    amount_fen: Amount
+    reason: ShortText = ""
+
+
+class EarnPointsRequest(SignedRequest):
+    """Points earned on a sale; the member is found by a paid trade or a scanned code."""
+
+    out_request_no: OutRequestNo
+    paid_fen: Amount
+    out_trade_no: OutTradeNo | None = None
+    payment_code: PaymentCode | None = None
+
+    @model_validator(mode="after")
+    def _one_member(self) -> Self:
+        if (self.out_trade_no is None) == (self.payment_code is None):
+            raise ValueError("send exactly one of out_trade_no and payment_code")
+        return self
+
+
+class TopUpRequest(SignedRequest):
+    """Stored-value card top-up at the till, paid with cash or a bank card."""
+
+    out_request_no: OutRequestNo
+    payment_code: PaymentCode
+    amount_fen: Amount
+    tender: Tender = Tender.CASH
+
+
+class TradeListRequest(SignedRequest):
+    """This terminal's trades, newest first, a page at a time."""
+
+    cursor: Annotated[str, StringConstraints(max_length=64)] | None = None
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+
+
+class EchoRequest(SignedRequest):
+    """A signed round trip that touches nothing: health checks and the benchmark's peer."""
+
+
+class EnrolRequest(_Strict):
+    activation_code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{6,64}$")]
+    device_name: ShortText = ""
+    kind: TerminalKind = TerminalKind.POS
+
+
+class EnrolResponse(BaseModel):
+    terminal_id: str
+    secret: str
+    merchant_id: str
+    store_id: str
+    kind: TerminalKind
+    pin_key_id: str
+    pin_public_key: str  # PEM
+
+
+class TradeView(BaseModel):
+    """A trade as a terminal (or the customer's wallet) sees it."""
+
+    out_trade_no: str
+    trade_no: str
+    state: TradeState
+    issuer: Issuer | None = None
+    amount_fen: int
+    points: int = 0  # points deducted for this trade
+    refunded_fen: int = 0
+    reason: ErrorCode | None = None
+    message: str = ""
+    attempts_left: int | None = None
+    pin_deadline: int | None = None  # unix seconds; PIN_REQUIRED closes after this
+    balance_points: int | None = None
+    balance_card_fen: int | None = None
+    code_masked: str = ""
+    channel: str | None = None
+    created_at: int = 0
+    updated_at: int = 0
+
+
+class RefundView(BaseModel):
+    out_refund_no: str
+    out_trade_no: str
+    amount_fen: int
+    trade: TradeView
+
+
+class CreditView(BaseModel):
+    """Result of an earn or a top-up."""
+
+    out_request_no: str
+    points: int = 0
+    card_fen: int = 0
+    balance_points: int
+    balance_card_fen: int
+
+
+class TradePage(BaseModel):
+    items: list[TradeView]
+    next_cursor: str | None = None
+
+
+class ApiResponse(BaseModel):
+    """The signed envelope of every answer."""
+
+    code: str = OK
+    message: str = ""
+    nonce: str = ""
+    timestamp: int = 0
+    sign: str = ""
+    data: dict[str, Any] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.code == OK
