@@ -101,8 +101,8 @@ class Scan:
     ``text`` is the decoded code with framing, prefix, suffix and AIM identifier
     removed. ``raw`` is what the device sent for it, framing included (for HID and
     wedge devices, which send keys rather than bytes: the typed characters, end key
-    included, in UTF-8). ``timestamp`` is ``time.monotonic()`` when the code was
-    complete. The repr masks payment codes, so a scan can be logged as is.
+    included, in UTF-8). ``timestamp`` is ``time.monotonic()`` when its last byte
+    or key arrived. The repr masks payment codes, so a scan can be logged as is.
     """
 
     text: str
@@ -110,11 +110,13 @@ class Scan:
     raw: bytes = b""
     aim: str | None = None
     timestamp: float = field(default_factory=time.monotonic)
+    symbology: Symbology | None = None
+    """The barcode type: from the AIM identifier when the device sent one, or given by a
+    driver that knows it (a camera decoder)."""
 
-    @property
-    def symbology(self) -> Symbology | None:
-        """The barcode type, known only when the device sent an AIM identifier."""
-        return symbology_for(self.aim)
+    def __post_init__(self) -> None:
+        if self.symbology is None and self.aim is not None:
+            object.__setattr__(self, "symbology", symbology_for(self.aim))
 
     def __repr__(self) -> str:
         symbology = self.symbology.value if self.symbology else None

@@ -88,6 +88,8 @@ def test_repr_masks_payment_codes(caplog):
     scan = Scan(text=code, device="sim", raw=code.encode(), aim="]Q1")
     assert code not in repr(scan) and code[-4:] in repr(scan)
     assert "qr" in repr(scan)
+    camera = Scan(text="x", device="camera:0", symbology=Symbology.CODE128)
+    assert camera.symbology is Symbology.CODE128 and camera.aim is None
     with caplog.at_level(logging.DEBUG):
         logging.getLogger("t").debug("%s", scan)
     assert code not in caplog.text
