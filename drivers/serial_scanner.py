@@ -21,7 +21,7 @@ import serial
 from .aim import split_aim
 from .framing import SUFFIXES, Frame, ScanFramer, clean_text, parse_bytes_option
 from .scanner import Scan, Scanner, ScannerState
-from .urls import DeviceUrl, DeviceUrlError, Option, SchemeSpec, register_scheme
+from .urls import AIM_OPTION, DeviceUrl, DeviceUrlError, Option, SchemeSpec, register_scheme
 
 __all__ = ["SerialScanner", "describe_open_error"]
 
@@ -231,7 +231,7 @@ register_scheme(
             Option("prefix", "text the scanner sends before each code, removed (hex:02 ok)"),
             Option("gap", "with suffix=none: milliseconds of silence that end a code", "50"),
             Option("timeout", "milliseconds after which an unfinished code is dropped", "1000"),
-            Option("aim", "read an AIM identifier (]Q1...) before the code", "on", ("on", "off")),
+            AIM_OPTION,
             Option("encoding", "text encoding of codes", "utf-8"),
         ),
     )

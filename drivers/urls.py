@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 from .scanner import Scanner, ScannerError
 
 __all__ = [
+    "AIM_OPTION",
     "DeviceUrl",
     "DeviceUrlError",
     "Option",
@@ -116,6 +117,9 @@ class DeviceUrl:
             return False
         raise self._bad(name, value, "on or off")
 
+
+AIM_OPTION = Option("aim", "read an AIM identifier (]Q1...) before the code", "on", ("on", "off"))
+"""The option every keyboard or serial scanner scheme shares."""
 
 _SCHEMES: dict[str, SchemeSpec] = {}
 

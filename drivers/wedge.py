@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 from .aim import split_aim
 from .scanner import Scan, Scanner, ScannerState
-from .urls import DeviceUrl, Option, SchemeSpec, register_scheme
+from .urls import AIM_OPTION, DeviceUrl, Option, SchemeSpec, register_scheme
 
 __all__ = ["Keystroke", "WedgeCode", "WedgeDecoder", "WedgeScanner"]
 
@@ -251,7 +251,7 @@ register_scheme(
             Option("interval", "most milliseconds between a scanner's keys", "35"),
             Option("min", "fewest characters in a scan", "6"),
             Option("pause", "a pause (no Enter) also ends a scan", "off", ("on", "off")),
-            Option("aim", "read an AIM identifier (]Q1...) before the code", "on", ("on", "off")),
+            AIM_OPTION,
         ),
     )
 )

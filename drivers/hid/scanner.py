@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..aim import split_aim
 from ..scanner import Scan, Scanner, ScannerError, ScannerState
-from ..urls import DeviceUrl, DeviceUrlError, Option, SchemeSpec, register_scheme
+from ..urls import AIM_OPTION, DeviceUrl, DeviceUrlError, Option, SchemeSpec, register_scheme
 from .classify import DeviceKind, judge_device, load_overrides, typed_by_scanner
 from .decoder import END_KEYS, DecodedCode, HidDecoder
 from .devices import InputDeviceInfo, InputNode, InputSource
@@ -322,7 +322,7 @@ register_scheme(
             Option("end", "keys that end a code, comma-separated", "enter,kpenter,tab"),
             Option("gap", "milliseconds without a key that end a code (0: off)", "100"),
             Option("numlock", "NumLock state to assume (keypad digits)", "on", ("on", "off")),
-            Option("aim", "read an AIM identifier (]Q1...) before the code", "on", ("on", "off")),
+            AIM_OPTION,
         ),
     )
 )

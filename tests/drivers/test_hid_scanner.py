@@ -58,11 +58,6 @@ NONAME_SCANNER = InputDeviceInfo(
 US = KeyboardTypist(LAYOUTS["us"])
 
 
-@pytest.fixture(autouse=True)
-def no_user_overrides(tmp_path, monkeypatch):
-    monkeypatch.setenv("SCANPAY_HID_DEVICES", str(tmp_path / "hid-devices.toml"))
-
-
 def typed(text, gap=0.002, start=None, typist=US):
     return typist.type(text, start=time.time() if start is None else start, gap=gap)
 

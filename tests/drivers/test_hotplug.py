@@ -31,11 +31,6 @@ KEYBOARD = InputDeviceInfo(
 )
 
 
-@pytest.fixture(autouse=True)
-def no_user_overrides(tmp_path, monkeypatch):
-    monkeypatch.setenv("SCANPAY_HID_DEVICES", str(tmp_path / "hid-devices.toml"))
-
-
 def test_list_devices_gives_each_a_url(tmp_path):
     by_id = tmp_path / "by-id"
     by_id.mkdir()
