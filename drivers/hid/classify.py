@@ -123,8 +123,10 @@ def judge_device(info: InputDeviceInfo, overrides: dict[str, DeviceKind]) -> Ver
     return Verdict(DeviceKind.UNKNOWN, "not known: judged by how fast it types")
 
 
-def typed_by_scanner(code: DecodedCode, *, min_length: int = 4, interval: float = 0.035) -> bool:
-    """Whether ``code`` was typed at a scanner's speed (median key interval <= ``interval``)."""
+def typed_by_scanner(code: DecodedCode, *, min_length: int = 8, interval: float = 0.03) -> bool:
+    """Whether ``code`` was typed at a scanner's speed: ``min_length`` characters or more,
+    the median time between keys at most ``interval``. People need 80 ms and up a key
+    on average, and cannot keep 30 ms over eight keys."""
     if len(code.text) < min_length or not code.intervals:
         return False
     return statistics.median(code.intervals) <= interval

@@ -89,7 +89,7 @@ class HidScanner(Scanner):
         numlock: bool = True,
         aim: bool = True,
         overrides: Path | None = None,
-        speed: float = 0.035,
+        speed: float = 0.03,
         retry_min: float = 0.1,
         retry_max: float = 2.0,
     ) -> None:
