@@ -62,6 +62,7 @@ class SerialScanner(Scanner):
         encoding: str = "utf-8",
         retry_min: float = 0.1,
         retry_max: float = 5.0,
+        presence_check: float = 1.0,
     ) -> None:
         super().__init__(path)
         self.path = path
@@ -76,6 +77,7 @@ class SerialScanner(Scanner):
         self.encoding = encoding
         self.retry_min = retry_min
         self.retry_max = retry_max
+        self.presence_check = presence_check
         self.on_bytes: RawListener | None = None
         """Called with every chunk read and its time: the test tool's byte-by-byte view."""
         self.port: serial.Serial | None = None
@@ -148,11 +150,25 @@ class SerialScanner(Scanner):
             self._deliver(self.framer.data_received(data, now))
             schedule_idle()
 
+        presence: asyncio.TimerHandle | None = None
+
+        def check_present() -> None:
+            # Some USB-serial drivers never wake a reader when unplugged: look for the path.
+            nonlocal presence
+            if not os.path.exists(self.path):
+                if not gone.done():
+                    gone.set_result("device went away")
+                return
+            presence = loop.call_later(self.presence_check, check_present)
+
+        presence = loop.call_later(self.presence_check, check_present)
         loop.add_reader(fd, on_readable)
         try:
             return await gone
         finally:
             loop.remove_reader(fd)
+            if presence is not None:
+                presence.cancel()
             if timer is not None:
                 timer.cancel()
 

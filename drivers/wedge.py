@@ -168,8 +168,10 @@ class WedgeScanner(Scanner):
 
         A key the wedge took is either part of a scan or comes back, in order,
         through :attr:`on_keys` (at most ``interval`` seconds later). False: the
-        app handles the key now as usual.
+        app handles the key now as usual (always so while the wedge is not open).
         """
+        if self.state is not ScannerState.READY:
+            return False  # not open, or closed: keys go to the app untouched
         stroke = Keystroke(key, character, time.monotonic() if timestamp is None else timestamp)
         was_holding = self.decoder.holding
         out = self.decoder.feed(stroke)

@@ -92,6 +92,7 @@ class HidScanner(Scanner):
         speed: float = 0.03,
         retry_min: float = 0.1,
         retry_max: float = 2.0,
+        rescan: float = 1.0,
     ) -> None:
         super().__init__(path or "hid")
         self.path = path
@@ -105,6 +106,7 @@ class HidScanner(Scanner):
         self.speed = speed
         self.retry_min = retry_min
         self.retry_max = retry_max
+        self.rescan = rescan
         self._known: InputDeviceInfo | None = None  # the device a path named, for rediscovery
         self._promoted: list[InputDeviceInfo] = []  # unknown devices that typed like scanners
         self.devices: list[_Device] = []
@@ -172,9 +174,7 @@ class HidScanner(Scanner):
                 continue
             pause = self.retry_min
             try:
-                grabbed = [d.label for d in self.devices if d.grabbed]
-                detail = ", ".join(grabbed) if grabbed else "waiting for a scanner to type"
-                self._set_state(ScannerState.READY, detail)
+                self._set_state(ScannerState.READY, self._ready_detail())
                 reason = await self._read_all()
             finally:
                 self._close_devices()
@@ -198,13 +198,21 @@ class HidScanner(Scanner):
 
     def _open(self, grab: list[list[InputDeviceInfo]], watch: list[list[InputDeviceInfo]]) -> None:
         for infos, grabbed in [(g, True) for g in grab] + [(w, False) for w in watch]:
-            device = _Device(infos, self._decoder(), grabbed)
-            self.devices.append(device)
-            for info in infos:
-                device.nodes.append(self.source.open(info, grab=grabbed))
-            locks = next((n.locks() for n in device.nodes if n.locks() is not None), None)
-            if locks is not None:
-                device.decoder.numlock, device.decoder.capslock = locks
+            self._open_device(infos, grabbed)
+
+    def _open_device(self, infos: list[InputDeviceInfo], grabbed: bool) -> _Device:
+        device = _Device(infos, self._decoder(), grabbed)
+        self.devices.append(device)
+        for info in infos:
+            device.nodes.append(self.source.open(info, grab=grabbed))
+        locks = next((n.locks() for n in device.nodes if n.locks() is not None), None)
+        if locks is not None:
+            device.decoder.numlock, device.decoder.capslock = locks
+        return device
+
+    def _ready_detail(self) -> str:
+        grabbed = [d.label for d in self.devices if d.grabbed]
+        return ", ".join(grabbed) if grabbed else "waiting for a scanner to type"
 
     def _close_devices(self) -> None:
         for device in self.devices:
@@ -218,12 +226,39 @@ class HidScanner(Scanner):
         for device in self.devices:
             for node in device.nodes:
                 self._start_reader(device, node)
+        if self.path is None:
+            self._readers.append(asyncio.create_task(self._rescan()))
         try:
             return await self._gone
         finally:
             for task in self._readers:
                 task.cancel()
             await asyncio.gather(*self._readers, return_exceptions=True)
+
+    async def _rescan(self) -> None:
+        """With no path: take in scanners and keyboards plugged in after the start."""
+        while True:
+            await asyncio.sleep(self.rescan)
+            try:
+                grab, watch = self._discover()
+            except ScannerError as exc:
+                log.warning("%s", exc)
+                continue
+            reading = {device.infos[0].device_key for device in self.devices}
+            for infos, grabbed in [(g, True) for g in grab] + [(w, False) for w in watch]:
+                if infos[0].device_key in reading:
+                    continue
+                try:
+                    device = self._open_device(infos, grabbed)
+                except OSError as exc:
+                    log.warning("%s: %s", infos[0].node, self._describe(exc))
+                    self.devices[-1].close()
+                    self.devices.pop()
+                    continue
+                log.info("%s plugged in (%s)", device.label, "grabbed" if grabbed else "watched")
+                for node in device.nodes:
+                    self._start_reader(device, node)
+            self._set_state(ScannerState.READY, self._ready_detail())
 
     def _start_reader(self, device: _Device, node: InputNode) -> None:
         self._readers.append(asyncio.create_task(self._read_node(device, node)))
@@ -235,8 +270,13 @@ class HidScanner(Scanner):
             try:
                 events = await node.read()
             except OSError as exc:
-                if node not in device.nodes or not device.grabbed:
-                    return  # replaced by a grabbed node, or a watched keyboard unplugged
+                if node not in device.nodes:
+                    return  # replaced by a grabbed node
+                if not device.grabbed:  # a watched keyboard was unplugged
+                    device.close()
+                    if device in self.devices:
+                        self.devices.remove(device)
+                    return
                 if not self._gone.done():
                     why = "device went away" if exc.errno == errno.ENODEV else str(exc)
                     self._gone.set_result(f"{device.label}: {why}")

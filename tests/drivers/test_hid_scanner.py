@@ -263,3 +263,26 @@ async def test_on_this_machine_without_dev_input_the_evdev_source_finds_nothing(
     (tmp_path / "by-id" / "usb-X-event-kbd").symlink_to(tmp_path / "event4")
     links = _links(tmp_path / "by-id")
     assert links == {str(tmp_path / "event4"): (str(tmp_path / "by-id" / "usb-X-event-kbd"),)}
+
+
+async def test_a_scanner_plugged_in_later_is_taken_in_without_a_restart():
+    source = MemoryInputSource([KEYBOARD])
+    code = generate()
+    async with HidScanner(source=source, rescan=0.01) as scanner:
+        await ready(scanner)
+        assert scanner.detail == "waiting for a scanner to type"
+        source.plug(SCANNER_KBD)
+        source.plug(SCANNER_EXTRA)
+        for _ in range(200):
+            if source.grabbed(SCANNER_KBD.node):
+                break
+            await asyncio.sleep(0.01)
+        assert source.grabbed(SCANNER_KBD.node) and source.grabbed(SCANNER_EXTRA.node)
+        assert scanner.detail == BY_ID
+        source.send(SCANNER_KBD.node, typed(code))
+        assert (await next_scan(scanner)).text == code
+        source.unplug(KEYBOARD.node)  # a watched keyboard leaves: the scanner reads on
+        await asyncio.sleep(0.05)
+        assert scanner.state is ScannerState.READY
+        source.send(SCANNER_KBD.node, typed(code))
+        assert (await next_scan(scanner)).text == code

@@ -192,3 +192,13 @@ def test_emulator_console_script(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert f"scanner on serial://{tmp_path}/gun?suffix=cr" in out
     assert "scanned 6 characters" in out
+
+
+async def test_a_vanished_path_is_noticed_even_if_the_port_stays_quiet(gun):
+    # some USB-serial drivers never wake a reader on unplug: only the by-id link goes
+    scanner = SerialScanner(gun.path, presence_check=0.02, retry_min=0.02)
+    async with scanner:
+        await asyncio.wait_for(scanner.wait_ready(), 2)
+        gun.link.unlink()  # the pty itself stays open and silent
+        await asyncio.wait_for(scanner.wait_for_state(ScannerState.DISCONNECTED), 2)
+        assert scanner.detail == "device went away"

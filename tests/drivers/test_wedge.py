@@ -93,6 +93,7 @@ async def test_the_wedge_scanner_feeds_scans_and_gives_keys_back():
     scanner = open_scanner("wedge:")
     assert isinstance(scanner, WedgeScanner)
     scanner.on_keys = given_back.extend
+    assert scanner.feed("1", "1") is False  # not open: keys go to the app untouched
     async with scanner:
         await asyncio.wait_for(scanner.wait_ready(), 1)
         assert scanner.status == "scanner ready: reading keys typed into the app"
