@@ -1,7 +1,10 @@
 """Device URLs: parsing, the messages for bad ones, and the scheme registry."""
 
+import importlib.util
+
 import pytest
 
+from drivers import urls
 from drivers.scanner import Scanner
 from drivers.sim import SimScanner
 from drivers.urls import (
@@ -56,10 +59,22 @@ def test_unknown_scheme_lists_every_scheme_with_its_options():
     assert "?codes: codes to scan" in message
 
 
-def test_camera_is_reported_as_not_installed_until_its_module_registers():
-    with pytest.raises(DeviceUrlError, match="camera driver is not installed in this build"):
-        open_scanner("camera:0")
-    assert "camera: the camera driver is not installed in this build" in describe_schemes()
+def test_a_scheme_whose_module_is_missing_is_reported_as_not_installed(monkeypatch):
+    monkeypatch.setitem(urls._PROVIDERS, "future", "drivers.future_driver")
+    with pytest.raises(DeviceUrlError, match="the future driver is not installed in this build"):
+        open_scanner("future:0")
+    assert "  future: the future driver is not installed in this build" in describe_schemes()
+    monkeypatch.setitem(urls._PROVIDERS, "lazy", "drivers.aim")  # imports, registers nothing
+    with pytest.raises(DeviceUrlError, match=r"module drivers\.aim did not register the lazy"):
+        open_scanner("lazy:")
+
+
+def test_camera_urls_go_to_the_camera_module_when_this_build_has_one():
+    if importlib.util.find_spec("drivers.camera") is None:
+        with pytest.raises(DeviceUrlError, match="camera driver is not installed in this build"):
+            open_scanner("camera:0")
+    else:
+        assert open_scanner("camera:0").device
 
 
 def test_a_module_can_register_a_scheme():
