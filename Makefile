@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEBIAN_PACKAGES := libzbar0
 
-.PHONY: demo test check lint typecheck bench setup clean
+.PHONY: demo test check lint typecheck bench setup clean pos-catalog
 
 $(STAMP): pyproject.toml
 	scripts/ensure-debian-packages $(DEBIAN_PACKAGES)
@@ -36,3 +36,10 @@ check: lint typecheck test
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+# The POS's message catalog: pull the words out of the code, merge them into the .po files.
+pos-catalog: setup
+	$(VENV)/bin/pybabel extract -k tr -k N_ -k ngettext:1,2 --no-location --sort-output \
+		-o pos_client/locale/pos.pot pos_client
+	$(VENV)/bin/pybabel update -i pos_client/locale/pos.pot -d pos_client/locale -D pos \
+		--no-location --ignore-obsolete

@@ -1,0 +1,257 @@
+"""``PosApp``: the cashier's till, a Textual app driven from the keyboard alone.
+
+Start-up, in order: open the scanners (and the PIN pad), load the terminal's
+identity (no identity: the enrolment screen), settle every payment left in
+doubt by a crash (and say so), then the sale screen. Scans from every
+configured scanner reach whichever screen takes scans. The backend's health
+is checked all the time for the status bar and for offline honesty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import ClassVar
+
+from textual import events, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+
+from drivers.scanner import Scan
+from drivers.sim import SimScanner
+from drivers.wedge import Keystroke
+from terminal_sdk.config import TerminalConfig, default_config_path, load_config
+from terminal_sdk.credentials import CredentialsMissing
+from terminal_sdk.terminal import BackendHealth, Health, Terminal
+
+from .devices import DeviceHub, DeviceStatus
+from .i18n import N_, current_language, language_from_locale, set_language, tr
+from .messages import Scanned
+from .pin import PadReader
+from .sale import RemainderTender
+from .screens.base import PosScreen
+
+__all__ = ["PosApp", "TerminalOpener"]
+
+log = logging.getLogger(__name__)
+
+TerminalOpener = Callable[[TerminalConfig], Terminal]
+DemoScan = Callable[[], Awaitable[str]]
+
+
+class PosApp(App[None]):
+    """The till. ``opener`` makes the :class:`Terminal` (tests pass a shorter query profile)."""
+
+    CSS_PATH = "pos.tcss"
+    TITLE = "ScanPay POS"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f9", "switch_language", N_("中文/EN")),
+        Binding("ctrl+q", "quit", N_("Quit")),
+    ]
+
+    status_version: reactive[int] = reactive(0)
+
+    def __init__(
+        self,
+        config: TerminalConfig,
+        *,
+        opener: TerminalOpener | None = None,
+        pad: PadReader | None = None,
+        health_interval_s: float = 5.0,
+        hotplug: bool = True,
+        demo_scan: DemoScan | None = None,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self._opener: TerminalOpener = opener or Terminal.open
+        self.pad = pad
+        self.health_interval_s = health_interval_s
+        self.hotplug = hotplug
+        self.demo_scan = demo_scan
+        self.terminal: Terminal | None = None
+        self.health: BackendHealth | None = None
+        self.hub = DeviceHub(self._on_scan, self.bump_status, pinpad_url=config.devices.pinpad)
+        self.payment_running = False
+        self._replayed: set[int] = set()
+        self._health_wake = asyncio.Event()
+        set_language(language_from_locale(config.terminal.language))
+
+    # -- start-up --------------------------------------------------------------------------
+
+    async def on_mount(self) -> None:
+        from .screens.sale import SaleScreen
+
+        await self.push_screen(SaleScreen())
+        await self.hub.start(self.config.devices.scanners)
+        if self.hub.wedge is not None:
+            self.hub.wedge.on_keys = self._replay_keys
+        if self.hotplug:
+            self.run_worker(self.hub.follow_hotplug(), name="hotplug", exit_on_error=False)
+        self.open_terminal()
+
+    def open_terminal(self) -> None:
+        """Load the identity and connect; without one, ask for enrolment first."""
+        from .screens.enrol import EnrolScreen
+        from .screens.startup import StartupScreen
+
+        try:
+            self.terminal = self._opener(self.config)
+        except CredentialsMissing:
+            self.push_screen(EnrolScreen(), lambda _done: self.open_terminal())
+            return
+        self.bump_status()
+        self.watch_health()
+        self.push_screen(StartupScreen())
+
+    async def on_unmount(self) -> None:
+        await self.hub.close()
+        if self.terminal is not None:
+            await self.terminal.close()
+
+    # -- backend health ----------------------------------------------------------------------
+
+    @work(exclusive=True, group="health", exit_on_error=False)
+    async def watch_health(self) -> None:
+        while self.terminal is not None:
+            self.health = await self.terminal.health()
+            self.bump_status()
+            self._health_wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._health_wake.wait(), self.health_interval_s)
+
+    def check_health_now(self) -> None:
+        self._health_wake.set()
+
+    @property
+    def backend_down(self) -> bool:
+        return self.health is not None and self.health.health is Health.UNREACHABLE
+
+    # -- status ------------------------------------------------------------------------------
+
+    def bump_status(self) -> None:
+        self.status_version += 1
+
+    def device_statuses(self) -> list[DeviceStatus]:
+        out = self.hub.statuses()
+        if self.pad is not None:
+            out.append(DeviceStatus(tr("PIN pad"), True, "ready"))
+        elif self.config.devices.pinpad:
+            out.append(DeviceStatus(tr("PIN pad"), False, "not available"))
+        return out
+
+    def identity_words(self) -> list[str]:
+        words = []
+        if self.terminal is not None:
+            words.append(tr("till {id}", id=self.terminal.credentials.terminal_id))
+            shift = self.terminal.journal.current_shift()
+            if shift is not None:
+                words.append(tr("shift {n} ({cashier})", n=shift[0], cashier=shift[1] or "-"))
+            else:
+                words.append(tr("no shift open"))
+        return words
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.config.data_dir / "reports"
+
+    # -- scans and the keyboard wedge --------------------------------------------------------
+
+    def _on_scan(self, scan: Scan) -> None:
+        screen = self.screen
+        if isinstance(screen, PosScreen) and screen.takes_scans():
+            screen.post_message(Scanned(scan))
+        else:
+            self.notify(tr("Scan ignored: finish this screen first."), severity="warning")
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if id(event) in self._replayed:
+                self._replayed.discard(id(event))
+            elif self.hub.wedge is not None and self.hub.wedge.feed(
+                event.key, event.character, event.time
+            ):
+                return  # held by the wedge: a scan, or given back through _replay_keys
+        await super().on_event(event)
+
+    def _replay_keys(self, keys: list[Keystroke]) -> None:
+        for key in keys:
+            event = events.Key(key.key, key.character)
+            self._replayed.add(id(event))
+            self.post_message(event)
+
+    # -- the sale's bookkeeping --------------------------------------------------------------
+
+    def journal_shift(self) -> tuple[int, str, float] | None:
+        return self.terminal.journal.current_shift() if self.terminal is not None else None
+
+    def new_order_no(self) -> str:
+        assert self.terminal is not None
+        return self.terminal.journal.next_number("S")
+
+    def record_tender(self, order_no: str, tender: RemainderTender, amount_fen: int) -> None:
+        """Cash or bank card taken by the till itself joins the shift's totals."""
+        assert self.terminal is not None
+        if amount_fen > 0:
+            self.terminal.journal.add_tender_line(order_no, tender.value, amount_fen)
+
+    def back_to_sale(self, *, clear: bool) -> None:
+        from .screens.sale import SaleScreen
+
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, SaleScreen):
+            self.pop_screen()
+        if isinstance(self.screen, SaleScreen):
+            if clear:
+                self.screen.new_sale()
+            self.screen.on_screen_resume()
+
+    def save_backend_url(self, url: str) -> None:
+        """After enrolment: remember the backend's address in the one configuration file."""
+        self.config.backend.url = url
+        path = (
+            default_config_path()
+            if self.config.source == "(defaults)"
+            else Path(self.config.source)
+        )
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(f'[backend]\nurl = "{url}"\n', encoding="utf-8")
+            self.config.source = str(path)
+        elif url != load_config(path).backend.url:
+            self.notify(tr('Set [backend] url = "{url}" in {path}', url=url, path=path), timeout=15)
+
+    async def run_demo_scan(self) -> None:
+        """Demo only: fetch the demo customer's current code and 'scan' it with the sim scanner."""
+        if self.demo_scan is None:
+            return
+        try:
+            code = await self.demo_scan()
+        except Exception as exc:  # the demo's own HTTP call: say what failed
+            self.notify(
+                tr("Demo: could not get the customer's code: {why}", why=exc), severity="error"
+            )
+            return
+        for scanner in self.hub.scanners.values():
+            if isinstance(scanner, SimScanner):
+                scanner.scan(code)
+                return
+        self.notify(tr("Demo: no sim: scanner is configured."), severity="error")
+
+    # -- actions -----------------------------------------------------------------------------
+
+    async def action_switch_language(self) -> None:
+        set_language("en" if current_language() == "zh" else "zh")
+        for screen in self.screen_stack:
+            if isinstance(screen, PosScreen):
+                await screen.retranslate()
+        self.bump_status()
+
+    async def action_quit(self) -> None:
+        if self.payment_running:
+            self.notify(tr("A payment is running: wait for its result, or press Esc to stop it."))
+            return
+        self.exit()
