@@ -194,15 +194,13 @@ class RefundScreen(PosScreen):
         terminal = self.pos.terminal
         assert terminal is not None
         result = await terminal.refund(number, amount)
-        lang = current_language()
         if result.done:
-            self.message = (
-                tr("REFUNDED {amount}.", amount=format_fen(amount)) + " " + result.message(lang)
-            )
+            self.message = tr("REFUNDED {amount}.", amount=format_fen(amount))
             if result.view is not None:
                 self.trade = result.view.trade
+            self.query_one("#refund-amount", Input).value = ""
         else:
-            self.message = tr("NOT REFUNDED.") + " " + result.message(lang)
+            self.message = tr("NOT REFUNDED.") + " " + result.message(current_language())
         self.show()
 
     def action_back(self) -> None:

@@ -94,9 +94,13 @@ class ShiftScreen(PosScreen):
                 yield Static(id="report", markup=False)
 
     def on_mount(self) -> None:
+        self.show_totals()
+
+    def show_totals(self) -> None:
+        """The open shift's totals so far (the X report, not printed)."""
+        if self.is_open():
+            self.report_text = shift_report(self.journal).as_text()
         self.after_retranslate()
-        if self.is_open() and not self.counting:
-            self.action_x_report()
 
     def after_retranslate(self) -> None:
         self.query_one("#shift-message", Static).update(self.message)
@@ -122,16 +126,14 @@ class ShiftScreen(PosScreen):
             self.message = tr("Shift {n} is open for {cashier}.", n=shift_id, cashier=cashier)
             self.report_text = ""
         await self.recompose()
-        self.after_retranslate()
+        self.show_totals()
         self.refresh_bindings()
-        if self.is_open():
-            self.action_x_report()
 
     def action_x_report(self) -> None:
         report = shift_report(self.journal)
         path = write_report(report, self.pos.reports_dir)
         self.report_text = report.as_text()
-        self.message = tr("X report (the shift stays open); saved to {path}", path=path)
+        self.message = tr("X report printed (the shift stays open): {path}", path=path)
         self.after_retranslate()
 
     @on(Input.Submitted, ".form Input")
