@@ -76,6 +76,9 @@ class EnrolScreen(PosScreen):
             )
         except ScanPayError as exc:
             message.update(exc.message(current_language()))
+            field = self.query_one("#code", Input)
+            field.value = ""  # type it again
+            field.focus()
             return
         CredentialStore(config.credentials_file, config.terminal.account).save(creds)
         config.backend.url = url
