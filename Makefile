@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEBIAN_PACKAGES := libzbar0
 
-.PHONY: demo test check lint typecheck bench setup clean pos-catalog
+.PHONY: demo test check lint typecheck bench setup clean pos-catalog pos-snapshots
 
 $(STAMP): pyproject.toml
 	scripts/ensure-debian-packages $(DEBIAN_PACKAGES)
@@ -43,3 +43,7 @@ pos-catalog: setup
 		-o pos_client/locale/pos.pot pos_client
 	$(VENV)/bin/pybabel update -i pos_client/locale/pos.pot -d pos_client/locale -D pos \
 		--no-location --ignore-obsolete
+
+# Refresh the POS's screen snapshots after a deliberate change (look at the SVGs before committing).
+pos-snapshots: setup
+	$(PY) -m pytest tests/pos/test_snapshots.py --snapshot-update -q

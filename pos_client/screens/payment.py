@@ -189,7 +189,7 @@ class PaymentScreen(PosScreen):
         if event.attempts_left is not None:
             self.attempts_left = event.attempts_left
         if event.seconds_left is not None:
-            self.deadline = time.monotonic() + event.seconds_left
+            self.deadline = self.clock() + event.seconds_left
         elif event.kind in (EventKind.SENDING, EventKind.CONFIRMING, EventKind.REVERSING):
             self.deadline = None
         if event.kind is EventKind.WAITING_FOR_PIN:
@@ -266,12 +266,15 @@ class PaymentScreen(PosScreen):
             return tr("Esc: stop (nothing is charged)   F7: type the SMS code instead")
         return tr("Esc: stop (the payment is reversed)")
 
+    def clock(self) -> float:
+        return time.monotonic()
+
     def show_countdown(self) -> None:
         widget = self.query_one("#countdown", Static)
         if self.deadline is None:
             widget.update("")
             return
-        left = max(0, int(self.deadline - time.monotonic() + 0.999))
+        left = max(0, int(self.deadline - self.clock() + 0.999))
         if self.kind is EventKind.QUERYING:
             widget.update(tr("Reversed in {s} s if still unknown", s=left))
         else:
