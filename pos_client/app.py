@@ -31,7 +31,7 @@ from terminal_sdk.terminal import BackendHealth, Health, Terminal
 from .devices import DeviceHub, DeviceStatus
 from .i18n import N_, current_language, language_from_locale, set_language, tr
 from .messages import Scanned
-from .pin import PadReader
+from .pin import PadOpener, PadReader, PadUnavailable
 from .sale import RemainderTender
 from .screens.base import PosScreen
 
@@ -62,6 +62,7 @@ class PosApp(App[None]):
         *,
         opener: TerminalOpener | None = None,
         pad: PadReader | None = None,
+        pad_opener: PadOpener | None = None,
         health_interval_s: float = 5.0,
         hotplug: bool = True,
         demo_scan: DemoScan | None = None,
@@ -70,6 +71,8 @@ class PosApp(App[None]):
         self.config = config
         self._opener: TerminalOpener = opener or Terminal.open
         self.pad = pad
+        self.pad_problem = ""
+        self.pad_opener = pad_opener
         self.health_interval_s = health_interval_s
         self.hotplug = hotplug
         self.demo_scan = demo_scan
@@ -87,6 +90,8 @@ class PosApp(App[None]):
         from .screens.sale import SaleScreen
 
         await self.push_screen(SaleScreen())
+        if self.pad is None and self.config.devices.pinpad:
+            await self.open_pad(self.config.devices.pinpad)
         await self.hub.start(self.config.devices.scanners)
         if self.hub.wedge is not None:
             self.hub.wedge.on_keys = self._replay_keys
@@ -108,7 +113,25 @@ class PosApp(App[None]):
         self.watch_health()
         self.push_screen(StartupScreen())
 
+    async def open_pad(self, url: str) -> None:
+        """Open the configured PIN pad; a pad that fails is shown, and PINs fall back to SMS."""
+        if self.pad_opener is None:
+            self.pad_problem = "no PIN pad driver"
+        else:
+            try:
+                self.pad = await self.pad_opener(url)
+            except PadUnavailable as exc:
+                self.pad_problem = str(exc)
+                self.notify(tr("PIN pad: {problem}", problem=exc), severity="error", timeout=10)
+        self.bump_status()
+
+    def show_on_pad(self, text: str) -> None:
+        if self.pad is not None:
+            self.run_worker(self.pad.show(text), group="pad-message", exit_on_error=False)
+
     async def on_unmount(self) -> None:
+        if self.pad is not None:
+            await self.pad.close()
         await self.hub.close()
         if self.terminal is not None:
             await self.terminal.close()
@@ -139,9 +162,10 @@ class PosApp(App[None]):
     def device_statuses(self) -> list[DeviceStatus]:
         out = self.hub.statuses()
         if self.pad is not None:
-            out.append(DeviceStatus(tr("PIN pad"), True, "ready"))
+            ok = bool(getattr(self.pad, "ok", True))
+            out.append(DeviceStatus(tr("PIN pad"), ok, str(getattr(self.pad, "detail", ""))))
         elif self.config.devices.pinpad:
-            out.append(DeviceStatus(tr("PIN pad"), False, "not available"))
+            out.append(DeviceStatus(tr("PIN pad"), False, self.pad_problem))
         return out
 
     def identity_words(self) -> list[str]:

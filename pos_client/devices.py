@@ -33,11 +33,16 @@ class DeviceStatus:
     detail: str  # plain words: "ready", "error: no device at /dev/ttyACM0"
 
 
-def short_name(url: str) -> str:
-    """``serial:///dev/serial/by-id/usb-Honeywell-if00?baud=9600`` -> ``usb-Honeywell-if00``."""
-    scheme, _, rest = url.partition(":")
-    path = rest.lstrip("/").split("?", 1)[0]
-    return path.rsplit("/", 1)[-1] if path else scheme
+def short_name(name: str) -> str:
+    """A device or URL as the status bar shows it: ``/dev/serial/by-id/usb-X`` -> ``usb-X``.
+
+    A URL without a path (``sim:?name=desk``) is shown by its scheme.
+    """
+    if "://" in name or (":" in name and not name.startswith("/")):
+        scheme, _, rest = name.partition(":")
+        path = rest.lstrip("/").split("?", 1)[0]
+        return path.rsplit("/", 1)[-1] if path else scheme
+    return name.rsplit("/", 1)[-1] or name
 
 
 class DeviceHub:
@@ -105,8 +110,8 @@ class DeviceHub:
 
     def statuses(self) -> list[DeviceStatus]:
         out = [
-            DeviceStatus(short_name(url), s.state is ScannerState.READY, s.status)
-            for url, s in self.scanners.items()
+            DeviceStatus(short_name(s.device), s.state is ScannerState.READY, s.status)
+            for s in self.scanners.values()
         ]
         out += [DeviceStatus(short_name(url), False, why) for url, why in self._failed.items()]
         return out

@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from protocol.pin import PinEnvelope
 from terminal_sdk.session import PinRequest, SmsCode
 
-__all__ = ["CashierPinSource", "PadReader"]
+__all__ = ["CashierPinSource", "PadOpener", "PadReader", "PadUnavailable"]
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,19 @@ class PadReader(Protocol):
     async def read(
         self, request: PinRequest, on_digits: Callable[[int], None]
     ) -> PinEnvelope | None: ...
+
+    async def show(self, text: str) -> None:
+        """Show the customer a message (the result)."""
+
+    async def close(self) -> None: ...
+
+
+class PadUnavailable(Exception):
+    """The PIN pad cannot be used; the message says why in plain words."""
+
+
+PadOpener = Callable[[str], Awaitable[PadReader]]
+"""Opens the pad a ``[devices] pinpad`` URL names (raises :class:`PadUnavailable`)."""
 
 
 class CashierPinSource:

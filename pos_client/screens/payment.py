@@ -30,7 +30,7 @@ from terminal_sdk.session import (
     SessionEvent,
 )
 
-from ..i18n import N_, tr
+from ..i18n import N_, current_language, tr
 from ..pin import CashierPinSource
 from ..sale import RemainderTender, SalePlan
 from .base import PosScreen
@@ -174,6 +174,7 @@ class PaymentScreen(PosScreen):
                     )
         else:
             self.pos.check_health_now()
+        self.pos.show_on_pad(result.message(current_language()))
         self.app.switch_screen(ResultScreen(result, self.order))
 
     def on_session_event(self, event: SessionEvent) -> None:

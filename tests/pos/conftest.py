@@ -62,7 +62,12 @@ class Tills:
         self.count = 0
 
     def config(
-        self, *, url: str | None = None, scanners: tuple[str, ...] = ("sim:",), lang: str = "en"
+        self,
+        *,
+        url: str | None = None,
+        scanners: tuple[str, ...] = ("sim:",),
+        pinpad: str = "",
+        lang: str = "en",
     ) -> TerminalConfig:
         self.count += 1
         return TerminalConfig.model_validate(
@@ -72,7 +77,7 @@ class Tills:
                     "data_dir": str(self.tmp_path / f"till{self.count}"),
                     "language": lang,
                 },
-                "devices": {"scanners": list(scanners)},
+                "devices": {"scanners": list(scanners), "pinpad": pinpad},
             }
         )
 
