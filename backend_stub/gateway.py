@@ -254,7 +254,23 @@ def run_signed(
     except ApiError as exc:  # refused by a continuation
         return answer_error(exc, nonce, now_ms, secret, lang)
     except Exception as exc:  # the database or a bug: never the details to the caller
-        return answer_error(refusal_for(exc, log), nonce, now_ms, secret, lang)
+        refusal = refusal_for(exc, log)
+        return answer_error(refusal, nonce, now_ms, secret or _secret_for(backend, body), lang)
+
+
+def _secret_for(backend: Backend, body: dict[str, Any]) -> str:
+    """For an answer that failed before authentication (a busy database): sign it if we can.
+
+    Only a request whose own signature checks out gets a signed answer.
+    """
+    try:
+        with backend.db.read() as conn:
+            terminal = find_terminal(conn, body.get("terminal_id"))
+    except Exception:
+        return ""
+    if terminal is None or not signing.verify(body, terminal.secret):
+        return ""
+    return terminal.secret
 
 
 def purge_nonces(conn: Connection, now_ms: int) -> int:

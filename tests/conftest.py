@@ -5,9 +5,8 @@
   pick one (tests of other parts that need *a* backend should use
   ``backend_sqlite``: the backend's own suite covers PostgreSQL).
 - ``fast_backend``: a second ``serve`` on the same database with short times
-  (codes valid 1.5 s, PIN deadline 2 s, busy timeout 300 ms, sweeper every
-  0.2 s), for tests about time and contention; it also makes every such test
-  a two-instance test.
+  (codes valid 1.5 s, PIN deadline 2 s, sweeper every 0.2 s), for tests about
+  time; it also makes every such test a two-instance test.
 - Each :class:`LiveBackend` gives a fresh enrolled terminal (``.terminal()``),
   a fresh member with balances and a PIN, signed in (``.member(...)``), and
   the operator API (``.operator``).
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from tests.harness import (
     BackendServer,
@@ -35,12 +35,7 @@ from tests.harness import (
     seed_and_token,
 )
 
-FAST_SETTINGS = {
-    "code_ttl_s": 1.5,
-    "pin_deadline_s": 2,
-    "busy_timeout_ms": 300,
-    "sweep_interval_s": 0.2,
-}
+FAST_SETTINGS = {"code_ttl_s": 1.5, "pin_deadline_s": 2, "sweep_interval_s": 0.2}
 
 
 @dataclass
@@ -72,6 +67,26 @@ class LiveBackend:
         """Another ``serve`` on the same database (different settings allowed)."""
         server = BackendServer(data_dir, self.server.database_url, settings).start()
         return LiveBackend(self.kind, server, Operator(server.url, self.token), self.seeded)
+
+    @property
+    def database_url(self) -> str:
+        """The database as an SQLAlchemy URL, for tests that reach into it."""
+        if self.server.database_url:
+            return self.server.database_url
+        return f"sqlite:///{self.server.data_dir / 'scanpay.db'}"
+
+    def sql(self, *statements: str) -> list[Any]:
+        """Run statements in one transaction on the live database; the last one's rows."""
+        engine = create_engine(self.database_url)
+        try:
+            with engine.begin() as conn:
+                rows: list[Any] = []
+                for statement in statements:
+                    result = conn.execute(text(statement))
+                    rows = list(result.all()) if result.returns_rows else []
+                return rows
+        finally:
+            engine.dispose()
 
     @property
     def token(self) -> str:
