@@ -128,7 +128,7 @@ def _apply_pin(
     )
     if matches:
         m.clear_pin_failures(conn, member.id)
-        charge(conn, row, member, now)
+        charge(conn, row.id, row.account_id, row.charge, member, now)
     else:
         _wrong_pin(conn, call, row, member, now, backend)
     return _view(conn, backend, call, out_trade_no, now)
@@ -164,7 +164,7 @@ def _confirm_sms(
         conn, member.id, sms.Purpose.PAY, code, now, backend.settings.sms_attempts, trade_id=row.id
     )
     if accepted:
-        charge(conn, row, member, now)
+        charge(conn, row.id, row.account_id, row.charge, member, now)
     else:
         set_outcome(conn, row.id, now, TradeState.PIN_REQUIRED, ErrorCode.SMS_CODE_WRONG)
     return _view(conn, backend, call, row.out_trade_no, now)

@@ -111,7 +111,7 @@ def _credit(
             "this request number, or points for this payment, were already used",
         ) from None
     if amount:
-        account = m.account_id(conn, member.id, wallet)
+        account, _ = m.account_of(conn, member.id, wallet)
         post(conn, account, amount, kind, call.now_ms, credit_id=credit_id)
     row = conn.execute(select(credits).where(credits.c.id == credit_id)).one()
     return _view(conn, row)

@@ -275,5 +275,5 @@ def _secret_for(backend: Backend, body: dict[str, Any]) -> str:
 
 def purge_nonces(conn: Connection, now_ms: int) -> int:
     """Forget nonces whose request time is out of the window: their replays are stale anyway."""
-    oldest = ms_to_s(now_ms) - replay.TIMESTAMP_WINDOW_S - 1
+    oldest = ms_to_s(now_ms) - replay.TIMESTAMP_WINDOW_S
     return conn.execute(delete(nonces).where(nonces.c.request_ts < oldest)).rowcount

@@ -30,6 +30,7 @@ from .settings import Settings
 __all__ = [
     "AccountView",
     "Member",
+    "account_of",
     "account_view",
     "attempts_left",
     "balances",
@@ -152,14 +153,14 @@ def create_member(
     return member
 
 
-def account_id(conn: Connection, member_id: int, wallet: Issuer) -> int:
-    return int(
-        conn.execute(
-            select(accounts.c.id).where(
-                accounts.c.member_id == member_id, accounts.c.kind == wallet.value
-            )
-        ).scalar_one()
-    )
+def account_of(conn: Connection, member_id: int, wallet: Issuer) -> tuple[int, int]:
+    """The member's account for ``wallet``: (id, balance)."""
+    account, balance = conn.execute(
+        select(accounts.c.id, accounts.c.balance).where(
+            accounts.c.member_id == member_id, accounts.c.kind == wallet.value
+        )
+    ).one()
+    return int(account), int(balance)
 
 
 def balances(conn: Connection, member_id: int) -> dict[str, int]:

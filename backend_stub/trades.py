@@ -91,20 +91,23 @@ def _reload(conn: Connection, trade_id: int) -> Row[Any]:
 
 def insert_trade(conn: Connection, values: dict[str, Any], now_ms: int) -> int | None:
     """Insert a new trade; ``None`` if the terminal already has one with that number."""
+    stmt = (
+        insert(trades)
+        .values(
+            trade_no="SP" + secrets.token_hex(8).upper(),
+            created_at_ms=now_ms,
+            updated_at_ms=now_ms,
+            **values,
+        )
+        .returning(trades.c.id)
+    )
+    if conn.dialect.name == "sqlite":
+        # The transaction holds the whole database and the caller looked first:
+        # no conflict can happen, so skip the savepoint.
+        return int(conn.execute(stmt).scalar_one())
     try:
         with conn.begin_nested():
-            return int(
-                conn.execute(
-                    insert(trades)
-                    .values(
-                        trade_no="SP" + secrets.token_hex(8).upper(),
-                        created_at_ms=now_ms,
-                        updated_at_ms=now_ms,
-                        **values,
-                    )
-                    .returning(trades.c.id)
-                ).scalar_one()
-            )
+            return int(conn.execute(stmt).scalar_one())
     except IntegrityError:
         return None
 
@@ -242,17 +245,28 @@ def list_trades(
     return TradePage(items=items, next_cursor=next_cursor)
 
 
-def charge(conn: Connection, trade: Row[Any], member: Member, now_ms: int) -> None:
-    """Take the trade's charge from the account now (the member's row is locked)."""
+def charge(
+    conn: Connection,
+    trade_id: int,
+    account_id: int,
+    amount: int,
+    member: Member,
+    now_ms: int,
+    /,
+    **values: Any,
+) -> None:
+    """Take ``amount`` from the account now (the member's row is locked); record the outcome."""
     if member.frozen:
-        set_outcome(conn, trade.id, now_ms, TradeState.FAILED, ErrorCode.ACCOUNT_FROZEN)
+        set_outcome(conn, trade_id, now_ms, TradeState.FAILED, ErrorCode.ACCOUNT_FROZEN, **values)
         return
     try:
-        post(conn, trade.account_id, -trade.charge, EntryKind.PAY, now_ms, trade_id=trade.id)
+        post(conn, account_id, -amount, EntryKind.PAY, now_ms, trade_id=trade_id)
     except InsufficientBalance:
-        set_outcome(conn, trade.id, now_ms, TradeState.FAILED, ErrorCode.INSUFFICIENT_BALANCE)
+        set_outcome(
+            conn, trade_id, now_ms, TradeState.FAILED, ErrorCode.INSUFFICIENT_BALANCE, **values
+        )
         return
-    set_outcome(conn, trade.id, now_ms, TradeState.SUCCESS, None, paid_at_ms=now_ms)
+    set_outcome(conn, trade_id, now_ms, TradeState.SUCCESS, None, paid_at_ms=now_ms, **values)
 
 
 def _spent_today(conn: Connection, member_id: int, trade_id: int, now_ms: int) -> int:
@@ -314,7 +328,7 @@ def pay(conn: Connection, call: Call, request: PayRequest, settings: Settings) -
     if isinstance(where, Declined):
         set_outcome(conn, trade_id, call.now_ms, TradeState.FAILED, where.reason, charge=0)
     else:
-        _pay_from_wallet(conn, call, trade_id, request, where.wallet, settings)
+        _pay_from_wallet(conn, call, trade_id, request, where.wallet, to_take, settings)
     return trade_view(conn, _reload(conn, trade_id), call.now_ms, settings, call.lang)
 
 
@@ -324,6 +338,7 @@ def _pay_from_wallet(
     trade_id: int,
     request: PayRequest,
     wallet: Issuer,
+    to_take: int,
     settings: Settings,
 ) -> None:
     now = call.now_ms
@@ -337,28 +352,23 @@ def _pay_from_wallet(
         return
     member = m.find_member(conn, member_id=code.member_id, for_update=True)
     assert member is not None
-    account_id = m.account_id(conn, member.id, wallet)
-    conn.execute(
-        update(trades)
-        .where(trades.c.id == trade_id)
-        .values(member_id=member.id, account_id=account_id, code_masked=code.masked)
-    )
+    account_id, balance = m.account_of(conn, member.id, wallet)
+    known = {"member_id": member.id, "account_id": account_id, "code_masked": code.masked}
     amount = request.amount_fen
     if member.frozen:
-        set_outcome(conn, trade_id, now, TradeState.FAILED, ErrorCode.ACCOUNT_FROZEN)
+        set_outcome(conn, trade_id, now, TradeState.FAILED, ErrorCode.ACCOUNT_FROZEN, **known)
         return
     if (
         amount > settings.max_trade_fen
         or _spent_today(conn, member.id, trade_id, now) + amount > settings.max_day_fen
     ):
-        set_outcome(conn, trade_id, now, TradeState.FAILED, ErrorCode.OVER_LIMIT)
+        set_outcome(conn, trade_id, now, TradeState.FAILED, ErrorCode.OVER_LIMIT, **known)
         return
-    trade = _reload(conn, trade_id)
-    if m.balances(conn, member.id).get(wallet.value, 0) < trade.charge:
-        set_outcome(conn, trade_id, now, TradeState.FAILED, ErrorCode.INSUFFICIENT_BALANCE)
+    if balance < to_take:
+        set_outcome(conn, trade_id, now, TradeState.FAILED, ErrorCode.INSUFFICIENT_BALANCE, **known)
         return
     if amount <= m.no_pin_limit(member, settings):
-        charge(conn, trade, member, now)
+        charge(conn, trade_id, account_id, to_take, member, now, **known)
         return
     deadline = now + s_to_ms(settings.pin_deadline_s)
     set_outcome(
@@ -368,6 +378,7 @@ def _pay_from_wallet(
         TradeState.PIN_REQUIRED,
         ErrorCode.PIN_LOCKED if member.pin_locked else None,
         pin_deadline_ms=deadline,
+        **known,
     )
     sms.send_code(
         conn,
