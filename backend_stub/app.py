@@ -1,0 +1,69 @@
+"""The ASGI application: routes, error handlers, the sweeper's life, the OpenAPI schema."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from pydantic.json_schema import models_json_schema
+from sqlalchemy import text
+
+from .api_admin import admin_router
+from .api_member import member_router
+from .api_plain import install_error_handlers, plain_answer
+from .api_terminal import REQUEST_MODELS, terminal_router
+from .context import Backend
+from .sweeper import Sweeper
+
+__all__ = ["create_app"]
+
+
+def create_app(backend: Backend, *, sweeper: bool = True) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        worker = Sweeper(backend) if sweeper else None
+        if worker is not None:
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+
+    app = FastAPI(
+        title="ScanPay backend",
+        version="1",
+        summary="Scan-to-pay with loyalty points and stored value",
+        lifespan=lifespan,
+    )
+    app.state.backend = backend
+    install_error_handlers(app)
+    app.include_router(terminal_router(backend))
+    app.include_router(member_router(backend))
+    app.include_router(admin_router(backend))
+
+    @app.get("/healthz", tags=["health"], summary="Ready when the database answers")
+    def healthz() -> JSONResponse:
+        with backend.db.read() as conn:
+            conn.execute(text("SELECT 1"))
+        return plain_answer({"status": "ok"}, now_ms=backend.now_ms())
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
+            _, defs = models_json_schema(
+                [(model, "validation") for model in REQUEST_MODELS.values()],
+                ref_template="#/components/schemas/{model}",
+            )
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(
+                defs.get("$defs", {})
+            )
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

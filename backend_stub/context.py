@@ -1,0 +1,35 @@
+"""What every request handler needs: the database, the settings, the clock, the PIN key."""
+
+from __future__ import annotations
+
+import threading
+
+from .clock import Clock, SystemClock
+from .db import Database
+from .keys import PinKey, load_pin_key
+from .settings import Settings
+
+__all__ = ["Backend"]
+
+
+class Backend:
+    """One running backend instance. Holds no state that other instances need to see."""
+
+    def __init__(self, db: Database, settings: Settings, clock: Clock | None = None) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self._pin_key: PinKey | None = None
+        self._pin_key_lock = threading.Lock()
+
+    def now_ms(self) -> int:
+        return self.clock.now_ms()
+
+    @property
+    def pin_key(self) -> PinKey:
+        """The shared PIN key pair, read from the database once (it never changes)."""
+        with self._pin_key_lock:
+            if self._pin_key is None:
+                with self.db.read() as conn:
+                    self._pin_key = load_pin_key(conn)
+            return self._pin_key

@@ -1,0 +1,124 @@
+"""The database handle: one engine, and transactions that mean the same on SQLite and PostgreSQL.
+
+- ``write()``: a read-write transaction. On SQLite it starts with
+  ``BEGIN IMMEDIATE``, so the write lock is taken up front and two writers
+  never deadlock upgrading a read lock; within one process writers also queue
+  on a lock first, so they wait in line instead of polling the file lock.
+  On PostgreSQL it is READ COMMITTED; the domain takes row locks
+  (``SELECT ... FOR UPDATE``) where it needs them, and SQLite ignores those
+  because its transaction already holds the whole database.
+- ``read()``: a read-only snapshot (``BEGIN`` on SQLite, which WAL lets run
+  beside a writer).
+
+SQLite runs in WAL mode with ``synchronous=FULL`` (a commit is on disk when it
+returns) and foreign keys on. How long a request waits for a lock is
+``busy_timeout_ms`` (SQLite's busy timeout, PostgreSQL's ``lock_timeout``, the
+pool's checkout timeout); past it the request fails with SERVICE_BUSY and
+nothing is done. Statement parameters never appear in errors or logs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Table, create_engine, event, literal_column
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+__all__ = ["Database", "DatabaseBusy", "insert_ignoring_conflict"]
+
+_READ_ONLY = "scanpay_read_only"
+
+
+class DatabaseBusy(Exception):
+    """A lock could not be had in time; nothing was done."""
+
+
+class Database:
+    def __init__(self, url: str, *, busy_timeout_ms: int = 5000, pool_size: int = 10) -> None:
+        self.url = url
+        self.busy_timeout_ms = busy_timeout_ms
+        self.engine: Engine = _make_engine(url, busy_timeout_ms, pool_size)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self._writer = threading.Lock() if self.is_sqlite else None
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A transaction that commits on leaving the block and rolls back on an exception."""
+        if self._writer is not None:
+            if not self._writer.acquire(timeout=self.busy_timeout_ms / 1000):
+                raise DatabaseBusy("another request held the database too long")
+            try:
+                with self.engine.begin() as conn:
+                    yield conn
+            finally:
+                self._writer.release()
+        else:
+            with self.engine.begin() as conn:
+                yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            conn.execution_options(**{_READ_ONLY: True})
+            with conn.begin():
+                yield conn
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _make_engine(url: str, busy_timeout_ms: int, pool_size: int) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            hide_parameters=True,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_timeout=busy_timeout_ms / 1000,
+            connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
+        )
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+    if url.startswith("postgresql") and "+" not in url.split("://", 1)[0]:
+        url = url.replace("postgresql", "postgresql+psycopg", 1)
+    return create_engine(
+        url,
+        hide_parameters=True,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=busy_timeout_ms / 1000,
+        pool_pre_ping=True,
+        connect_args={"options": f"-c lock_timeout={busy_timeout_ms}"},
+    )
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is deferred only).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    mode = "DEFERRED" if conn.get_execution_options().get(_READ_ONLY) else "IMMEDIATE"
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def insert_ignoring_conflict(conn: Connection, table: Table, values: Mapping[str, Any]) -> bool:
+    """``INSERT ... ON CONFLICT DO NOTHING``: True if the row was new, False if it was there."""
+    if conn.dialect.name == "postgresql":
+        stmt: Any = postgresql.insert(table).values(**values).on_conflict_do_nothing()
+    else:
+        stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+    return conn.execute(stmt.returning(literal_column("1"))).first() is not None

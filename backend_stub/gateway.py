@@ -1,0 +1,279 @@
+"""The gateway: what every terminal request passes before it reaches the core (DESIGN.md 7-8).
+
+In this order, inside the request's one database transaction:
+
+1. Parse the body: a JSON object, integers only (a float is refused, since
+   no amount may be one), at most 64 KiB.
+2. Find the terminal by ``terminal_id``; unknown -> ``UNKNOWN_TERMINAL``.
+3. Check the signature over the *raw* object's top-level keys, so extension
+   fields (``ext_*``) are covered too -> ``BAD_SIGNATURE``.
+4. Replay: timestamp within 5 minutes -> else ``STALE_REQUEST``; the nonce
+   is inserted into the ``nonces`` table, unique per terminal, so every
+   instance sees it -> ``REPLAYED_REQUEST``.
+5. Validate with the request's pydantic model -> ``BAD_REQUEST`` naming the field.
+6. Run the action inside a savepoint: if it refuses the request
+   (:class:`ApiError`), its writes are undone but the nonce stays recorded.
+
+Every answer is :class:`~protocol.models.ApiResponse` signed with the
+terminal's secret over ``code``, ``message``, ``nonce`` (the request's,
+echoed), ``timestamp`` and ``data``. Only when the terminal is unknown or the
+body cannot be read is the answer unsigned (``sign: ""``): there is no
+secret to sign with.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import delete
+from sqlalchemy.engine import Connection
+
+from protocol import replay, signing
+from protocol.errors import ErrorCode
+from protocol.models import OK, ApiResponse
+
+from .clock import ms_to_s
+from .context import Backend
+from .db import insert_ignoring_conflict
+from .errors import ApiError, http_status, refusal_for
+from .schema import nonces
+from .terminals import Terminal, find_terminal
+
+__all__ = [
+    "MAX_BODY_BYTES",
+    "Answer",
+    "Call",
+    "Continue",
+    "answer_error",
+    "answer_ok",
+    "data_of",
+    "parse_body",
+    "purge_nonces",
+    "run_signed",
+    "validation_message",
+]
+
+log = logging.getLogger("scanpay.gateway")
+
+MAX_BODY_BYTES = 64 * 1024
+M = TypeVar("M", bound=BaseModel)
+Answer = tuple[int, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Call:
+    """An authenticated request: who sent it, when we received it, in which language to answer."""
+
+    terminal: Terminal
+    nonce: str
+    now_ms: int
+    lang: str
+
+    @property
+    def terminal_id(self) -> str:
+        return self.terminal.id
+
+
+Result = BaseModel | dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Continue:
+    """Returned by an action that must do slow work (a PIN hash check) outside any lock.
+
+    The first transaction (with the nonce) commits; ``outside()`` runs with no
+    transaction open; ``then(conn, value)`` runs in a second transaction and
+    gives the answer. ``then`` re-checks whatever ``outside`` relied on.
+    """
+
+    outside: Callable[[], Any]
+    then: Callable[[Connection, Any], Result]
+
+
+class _NotAFloat(ValueError):
+    pass
+
+
+def _refuse_float(text: str) -> Any:
+    raise _NotAFloat(text)
+
+
+def parse_body(raw: bytes) -> dict[str, Any]:
+    """The request's JSON object, or :class:`ApiError` ``BAD_REQUEST`` in plain words."""
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiError(ErrorCode.BAD_REQUEST, f"the body is larger than {MAX_BODY_BYTES} bytes")
+    try:
+        body = json.loads(raw, parse_float=_refuse_float, parse_constant=_refuse_float)
+    except _NotAFloat:
+        raise ApiError(
+            ErrorCode.BAD_REQUEST, "numbers must be whole: amounts are integer fen or points"
+        ) from None
+    except (ValueError, RecursionError):
+        raise ApiError(ErrorCode.BAD_REQUEST, "the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(ErrorCode.BAD_REQUEST, "the body must be a JSON object")
+    return body
+
+
+def validation_message(error: ValidationError, limit: int = 3) -> str:
+    """``field: what is wrong`` for the first few problems; never the values themselves."""
+    parts = []
+    for item in error.errors(include_input=False, include_url=False)[:limit]:
+        where = ".".join(str(p) for p in item["loc"]) or "body"
+        msg = str(item["msg"]).removeprefix("Value error, ")
+        parts.append(f"{where}: {msg}")
+    return "; ".join(parts)
+
+
+def data_of(result: Result) -> dict[str, Any] | None:
+    if result is None:
+        return None
+    if isinstance(result, BaseModel):
+        return result.model_dump(mode="json")
+    return result
+
+
+def _envelope(
+    code: str, message: str, nonce: str, now_ms: int, data: dict[str, Any] | None, secret: str
+) -> dict[str, Any]:
+    body = ApiResponse(
+        code=code, message=message, nonce=nonce, timestamp=ms_to_s(now_ms), data=data
+    ).model_dump(mode="json")
+    body["sign"] = signing.sign(body, secret) if secret else ""
+    return body
+
+
+def answer_ok(result: Result, nonce: str, now_ms: int, secret: str) -> Answer:
+    return 200, _envelope(OK, "", nonce, now_ms, data_of(result), secret)
+
+
+def answer_error(error: ApiError, nonce: str, now_ms: int, secret: str, lang: str) -> Answer:
+    return http_status(error.code), _envelope(
+        error.code.value, error.message(lang), nonce, now_ms, None, secret
+    )
+
+
+def _echo_nonce(body: dict[str, Any]) -> str:
+    nonce = body.get("nonce")
+    return nonce if isinstance(nonce, str) and len(nonce) <= 64 else ""
+
+
+def _check_fresh(conn: Connection, terminal: Terminal, body: dict[str, Any], now_ms: int) -> str:
+    timestamp = body.get("timestamp")
+    if isinstance(timestamp, bool) or not isinstance(timestamp, int):
+        raise ApiError(ErrorCode.BAD_REQUEST, "timestamp: must be unix seconds as an integer")
+    nonce = body.get("nonce")
+    if not replay.is_valid_nonce(nonce):
+        raise ApiError(ErrorCode.BAD_REQUEST, "nonce: must be 16-64 letters or digits")
+    assert isinstance(nonce, str)
+    if not replay.is_fresh(timestamp, now=ms_to_s(now_ms)):
+        raise ApiError(ErrorCode.STALE_REQUEST)
+    if not insert_ignoring_conflict(
+        conn, nonces, {"terminal_id": terminal.id, "nonce": nonce, "request_ts": timestamp}
+    ):
+        raise ApiError(ErrorCode.REPLAYED_REQUEST)
+    return nonce
+
+
+def authenticate(
+    conn: Connection, body: dict[str, Any], model: type[M], now_ms: int, lang: str
+) -> tuple[Call, M]:
+    """Steps 2-5 above. Raises :class:`_Unknown` or :class:`ApiError`."""
+    terminal = find_terminal(conn, body.get("terminal_id"))
+    if terminal is None:
+        raise _Unknown
+    if not signing.verify(body, terminal.secret):
+        raise _Refused(terminal, ApiError(ErrorCode.BAD_SIGNATURE))
+    try:
+        nonce = _check_fresh(conn, terminal, body, now_ms)
+        request = model.model_validate(body)
+    except ValidationError as exc:
+        raise _Refused(terminal, ApiError(ErrorCode.BAD_REQUEST, validation_message(exc))) from None
+    except ApiError as exc:
+        raise _Refused(terminal, exc) from None
+    return Call(terminal, nonce, now_ms, lang), request
+
+
+class _Unknown(Exception):
+    """The terminal is not enrolled: answer unsigned."""
+
+
+class _Refused(Exception):
+    """Refused before the action ran; the terminal is known, so the answer is signed."""
+
+    def __init__(self, terminal: Terminal, error: ApiError) -> None:
+        self.terminal = terminal
+        self.error = error
+
+
+def run_signed(
+    backend: Backend,
+    raw: bytes,
+    lang: str,
+    model: type[M],
+    action: Callable[[Connection, Call, M], Result | Continue],
+) -> Answer:
+    """Authenticate ``raw`` and run ``action`` in one transaction; always return an answer."""
+    now_ms = backend.now_ms()
+    try:
+        body = parse_body(raw)
+    except ApiError as exc:
+        return answer_error(exc, "", now_ms, "", lang)
+    nonce = _echo_nonce(body)
+    secret = ""
+    try:
+        with backend.db.write() as conn:
+            try:
+                call, request = authenticate(conn, body, model, now_ms, lang)
+            except _Refused as refused:
+                secret = refused.terminal.secret
+                return answer_error(refused.error, nonce, now_ms, secret, lang)
+            secret = call.terminal.secret
+            try:
+                with conn.begin_nested():
+                    result = action(conn, call, request)
+            except ApiError as exc:
+                refused_error: ApiError | None = exc
+            else:
+                refused_error = None
+        # committed
+        if refused_error is not None:
+            return answer_error(refused_error, nonce, now_ms, secret, lang)
+        if isinstance(result, Continue):
+            value = result.outside()
+            with backend.db.write() as conn:
+                result = result.then(conn, value)
+        return answer_ok(result, nonce, now_ms, secret)
+    except _Unknown:
+        return answer_error(ApiError(ErrorCode.UNKNOWN_TERMINAL), nonce, now_ms, "", lang)
+    except ApiError as exc:  # refused by a continuation
+        return answer_error(exc, nonce, now_ms, secret, lang)
+    except Exception as exc:  # the database or a bug: never the details to the caller
+        refusal = refusal_for(exc, log)
+        return answer_error(refusal, nonce, now_ms, secret or _secret_for(backend, body), lang)
+
+
+def _secret_for(backend: Backend, body: dict[str, Any]) -> str:
+    """For an answer that failed before authentication (a busy database): sign it if we can.
+
+    Only a request whose own signature checks out gets a signed answer.
+    """
+    try:
+        with backend.db.read() as conn:
+            terminal = find_terminal(conn, body.get("terminal_id"))
+    except Exception:
+        return ""
+    if terminal is None or not signing.verify(body, terminal.secret):
+        return ""
+    return terminal.secret
+
+
+def purge_nonces(conn: Connection, now_ms: int) -> int:
+    """Forget nonces whose request time is out of the window: their replays are stale anyway."""
+    oldest = ms_to_s(now_ms) - replay.TIMESTAMP_WINDOW_S
+    return conn.execute(delete(nonces).where(nonces.c.request_ts < oldest)).rowcount

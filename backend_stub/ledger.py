@@ -1,0 +1,160 @@
+"""Balances and the ledger: every change of a balance is one line, in the same transaction.
+
+:func:`post` is the only function that changes ``accounts.balance``. A debit
+is one conditional ``UPDATE ... SET balance = balance - x WHERE balance >= x``,
+so two payments racing on one account cannot both take the last points, and
+the ``CHECK (balance >= 0)`` constraints refuse anything that slips past.
+:func:`verify` recomputes every balance from its lines, which is what
+``scanpay-backend verify`` runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from .schema import accounts, ledger_lines, trades
+
+__all__ = ["EntryKind", "InsufficientBalance", "LedgerReport", "balance_of", "post", "verify"]
+
+
+class EntryKind(StrEnum):
+    OPENING = "opening"  # balance an account was created with
+    PAY = "pay"  # a trade's deduction (negative)
+    REVERSE = "reverse"  # a cancel of a paid trade gives the rest back
+    REFUND = "refund"
+    EARN = "earn"  # points earned on a sale
+    TOPUP = "topup"  # stored value bought at the till
+
+
+class InsufficientBalance(Exception):
+    """The debit would take the balance below zero; nothing was changed."""
+
+
+def balance_of(conn: Connection, account_id: int) -> int:
+    value = conn.execute(select(accounts.c.balance).where(accounts.c.id == account_id)).scalar()
+    if value is None:
+        raise LookupError(f"no account {account_id}")
+    return int(value)
+
+
+def post(
+    conn: Connection,
+    account_id: int,
+    delta: int,
+    kind: EntryKind,
+    now_ms: int,
+    *,
+    trade_id: int | None = None,
+    refund_id: int | None = None,
+    credit_id: int | None = None,
+    note: str = "",
+) -> int:
+    """Change the balance by ``delta`` and write the line; return the new balance."""
+    stmt = (
+        update(accounts)
+        .where(accounts.c.id == account_id)
+        .values(balance=accounts.c.balance + delta)
+        .returning(accounts.c.balance)
+    )
+    if delta < 0:
+        stmt = stmt.where(accounts.c.balance >= -delta)
+    balance = conn.execute(stmt).scalar()
+    if balance is None:
+        raise InsufficientBalance
+    conn.execute(
+        insert(ledger_lines).values(
+            account_id=account_id,
+            delta=delta,
+            balance_after=balance,
+            kind=kind.value,
+            trade_id=trade_id,
+            refund_id=refund_id,
+            credit_id=credit_id,
+            note=note,
+            created_at_ms=now_ms,
+        )
+    )
+    return int(balance)
+
+
+@dataclass
+class LedgerReport:
+    accounts: int = 0
+    lines: int = 0
+    trades: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def text(self) -> str:
+        head = (
+            f"checked {self.accounts} accounts, {self.lines} ledger lines, {self.trades} trades: "
+            + (
+                "all balances agree with the ledger"
+                if self.ok
+                else f"{len(self.problems)} problem(s)"
+            )
+        )
+        return "\n".join([head, *(f"  - {p}" for p in self.problems)])
+
+
+def verify(conn: Connection) -> LedgerReport:
+    """Recompute every balance from the ledger and every trade's charge from its lines."""
+    report = LedgerReport()
+    sums = dict(
+        conn.execute(
+            select(ledger_lines.c.account_id, func.sum(ledger_lines.c.delta)).group_by(
+                ledger_lines.c.account_id
+            )
+        ).all()
+    )
+    last_after = dict(
+        conn.execute(
+            select(ledger_lines.c.account_id, ledger_lines.c.balance_after).where(
+                ledger_lines.c.id.in_(
+                    select(func.max(ledger_lines.c.id)).group_by(ledger_lines.c.account_id)
+                )
+            )
+        ).all()
+    )
+    report.lines = int(conn.execute(select(func.count()).select_from(ledger_lines)).scalar() or 0)
+    for account_id, balance in conn.execute(select(accounts.c.id, accounts.c.balance)).all():
+        report.accounts += 1
+        total = int(sums.get(account_id) or 0)
+        if balance < 0:
+            report.problems.append(f"account {account_id}: balance {balance} is negative")
+        if total != balance:
+            report.problems.append(
+                f"account {account_id}: balance {balance}, ledger lines add up to {total}"
+            )
+        if account_id in last_after and last_after[account_id] != balance:
+            report.problems.append(
+                f"account {account_id}: balance {balance}, last line says {last_after[account_id]}"
+            )
+    per_trade = dict(
+        conn.execute(
+            select(ledger_lines.c.trade_id, func.sum(ledger_lines.c.delta))
+            .where(ledger_lines.c.trade_id.is_not(None))
+            .group_by(ledger_lines.c.trade_id)
+        ).all()
+    )
+    for trade_id, trade_no, charge, returned, paid_at_ms in conn.execute(
+        select(
+            trades.c.id, trades.c.trade_no, trades.c.charge, trades.c.returned, trades.c.paid_at_ms
+        )
+    ).all():
+        report.trades += 1
+        moved = int(per_trade.get(trade_id) or 0)
+        expected = -(charge - returned) if paid_at_ms is not None else 0
+        if moved != expected:
+            report.problems.append(
+                f"trade {trade_no}: should have moved {expected}, "
+                f"but its ledger lines add up to {moved}"
+            )
+    return report

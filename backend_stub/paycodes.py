@@ -1,0 +1,122 @@
+"""Payment codes of our wallets: issue, refresh, check and bind (DESIGN.md section 5).
+
+A code is the "intermediate code" of seed 000: random digits tied to a
+member's account for ``code_ttl_s``. Only its SHA-256 is stored, with a
+masked form for display, so a copy of the database reveals no live code.
+A member has one live code per wallet per *slot* (a wallet session, i.e. a
+phone): issuing a new one supersedes the old one at once. The first trade
+that scans a code binds it (``pay_codes.trade_id`` is unique, and the bind is
+a conditional UPDATE), whatever that trade's outcome; any later trade gets
+``CODE_USED``, even while the first waits for its PIN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from protocol import paycode
+from protocol.errors import ErrorCode
+from protocol.paycode import Issuer
+
+from .hashing import secret_hash
+from .schema import pay_codes
+
+__all__ = ["IssuedCode", "LiveCode", "bind", "check", "issue"]
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    code: str
+    wallet: Issuer
+    expires_at_ms: int
+
+    def __repr__(self) -> str:
+        return f"IssuedCode({paycode.mask(self.code)}, {self.wallet})"
+
+
+@dataclass(frozen=True)
+class LiveCode:
+    id: int
+    member_id: int
+    wallet: Issuer
+    masked: str
+
+
+def issue(
+    conn: Connection, member_id: int, wallet: Issuer, slot: str, now_ms: int, ttl_ms: int
+) -> IssuedCode:
+    """A fresh code for ``wallet``; the slot's previous live code dies now."""
+    if not wallet.is_own:
+        raise ValueError(f"{wallet} is not one of our wallets")
+    conn.execute(
+        update(pay_codes)
+        .where(
+            pay_codes.c.member_id == member_id,
+            pay_codes.c.wallet == wallet.value,
+            pay_codes.c.slot == slot,
+            pay_codes.c.superseded_at_ms.is_(None),
+        )
+        .values(superseded_at_ms=now_ms)
+    )
+    for _ in range(5):  # a collision among 10**15 codes is not expected; retry anyway
+        code = paycode.generate(wallet)
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    insert(pay_codes).values(
+                        code_hash=secret_hash(code),
+                        code_masked=paycode.mask(code),
+                        member_id=member_id,
+                        wallet=wallet.value,
+                        slot=slot,
+                        issued_at_ms=now_ms,
+                        expires_at_ms=now_ms + ttl_ms,
+                    )
+                )
+        except IntegrityError:
+            continue
+        return IssuedCode(code, wallet, now_ms + ttl_ms)
+    raise RuntimeError("could not make a unique payment code")
+
+
+def check(
+    conn: Connection, code: str, now_ms: int, *, for_update: bool = False, allow_bound: bool = False
+) -> LiveCode | ErrorCode:
+    """The code if it can pay now, else why not: CODE_INVALID, CODE_EXPIRED or CODE_USED.
+
+    A code that a refresh replaced counts as expired. With ``for_update`` the
+    row stays locked (PostgreSQL) until the transaction ends.
+    """
+    stmt = select(
+        pay_codes.c.id,
+        pay_codes.c.member_id,
+        pay_codes.c.wallet,
+        pay_codes.c.code_masked,
+        pay_codes.c.expires_at_ms,
+        pay_codes.c.superseded_at_ms,
+        pay_codes.c.trade_id,
+    ).where(pay_codes.c.code_hash == secret_hash(code))
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = conn.execute(stmt).first()
+    if row is None:
+        return ErrorCode.CODE_INVALID
+    if row.trade_id is not None and not allow_bound:
+        return ErrorCode.CODE_USED
+    if row.superseded_at_ms is not None or now_ms >= row.expires_at_ms:
+        return ErrorCode.CODE_EXPIRED
+    return LiveCode(row.id, row.member_id, Issuer(row.wallet), row.code_masked)
+
+
+def bind(conn: Connection, code_id: int, trade_id: int) -> bool:
+    """Bind the code to the trade; False if another trade got it first."""
+    done = conn.execute(
+        update(pay_codes)
+        .where(pay_codes.c.id == code_id, pay_codes.c.trade_id.is_(None))
+        .values(trade_id=trade_id)
+    )
+    return done.rowcount == 1

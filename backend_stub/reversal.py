@@ -1,0 +1,161 @@
+"""Giving money back: ``cancel`` (reverse) and ``refund``.
+
+``cancel`` makes a trade definitely "not charged": a trade waiting for its
+PIN is closed; a paid one gets back whatever is still taken and is closed;
+a failed, closed or fully refunded one is answered as it is. Cancelling a
+number this terminal never used records a ``CLOSED`` tombstone (amount 0,
+reason ``CANCELLED``) and answers with it, so a ``pay`` with that number that
+arrives late finds the tombstone and cannot charge: it is answered with the
+same ``CLOSED`` trade.
+
+``refund`` gives back part or all of a paid trade, idempotent on
+``(terminal_id, out_refund_no)``. Points come back in proportion, rounded up
+(the customer's favour) on the running total, so refunds that add up to the
+amount return exactly the points that were taken.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import IntegrityError
+
+from protocol.errors import ErrorCode
+from protocol.models import CancelRequest, RefundRequest, RefundView, TradeState, TradeView
+
+from . import members as m
+from .errors import ApiError
+from .gateway import Call
+from .ledger import EntryKind, post
+from .schema import refunds, trades
+from .settings import Settings
+from .trades import expire_if_due, find_trade, insert_trade, set_outcome, trade_view
+
+__all__ = ["cancel", "refund"]
+
+_PAID = (TradeState.SUCCESS.value, TradeState.PARTIALLY_REFUNDED.value)
+
+
+def _lock_or_tombstone(conn: Connection, call: Call, out_trade_no: str) -> Row[Any]:
+    row = find_trade(conn, call.terminal_id, out_trade_no, for_update=True)
+    if row is not None:
+        return row
+    insert_trade(
+        conn,
+        {
+            "terminal_id": call.terminal_id,
+            "out_trade_no": out_trade_no,
+            "request_hash": None,
+            "state": TradeState.CLOSED.value,
+            "reason": ErrorCode.CANCELLED.value,
+            "amount_fen": 0,
+        },
+        call.now_ms,
+    )
+    # Either the tombstone, or the pay that beat it to the number (then cancel that).
+    row = find_trade(conn, call.terminal_id, out_trade_no, for_update=True)
+    assert row is not None
+    return row
+
+
+def _give_back(
+    conn: Connection,
+    row: Row[Any],
+    amount: int,
+    kind: EntryKind,
+    now_ms: int,
+    *,
+    refund_id: int | None = None,
+) -> None:
+    if amount == 0:
+        return
+    m.find_member(conn, member_id=row.member_id, for_update=True)  # same lock order as pay
+    post(conn, row.account_id, amount, kind, now_ms, trade_id=row.id, refund_id=refund_id)
+
+
+def cancel(conn: Connection, call: Call, request: CancelRequest, settings: Settings) -> TradeView:
+    row = expire_if_due(conn, _lock_or_tombstone(conn, call, request.out_trade_no), call.now_ms)
+    if row.state == TradeState.PIN_REQUIRED:
+        set_outcome(conn, row.id, call.now_ms, TradeState.CLOSED, ErrorCode.CANCELLED)
+    elif row.state in _PAID:
+        _give_back(conn, row, row.charge - row.returned, EntryKind.REVERSE, call.now_ms)
+        set_outcome(
+            conn, row.id, call.now_ms, TradeState.CLOSED, ErrorCode.CANCELLED, returned=row.charge
+        )
+    now = find_trade(conn, call.terminal_id, request.out_trade_no)
+    assert now is not None
+    return trade_view(conn, now, call.now_ms, settings, call.lang)
+
+
+def _existing_refund(conn: Connection, call: Call, out_refund_no: str) -> Row[Any] | None:
+    return conn.execute(
+        select(refunds).where(
+            refunds.c.terminal_id == call.terminal_id, refunds.c.out_refund_no == out_refund_no
+        )
+    ).first()
+
+
+def refund(conn: Connection, call: Call, request: RefundRequest, settings: Settings) -> RefundView:
+    row = find_trade(conn, call.terminal_id, request.out_trade_no, for_update=True)
+    if row is None:
+        raise ApiError(ErrorCode.TRADE_NOT_FOUND)
+    before = _existing_refund(conn, call, request.out_refund_no)
+    if before is not None:
+        if before.trade_id != row.id or before.amount_fen != request.amount_fen:
+            raise ApiError(
+                ErrorCode.DUPLICATE_REQUEST_NUMBER,
+                f"out_refund_no {request.out_refund_no} was used for another refund",
+            )
+        return _refund_view(conn, call, request, settings)
+    if row.state not in _PAID:
+        raise ApiError(ErrorCode.REFUND_NOT_ALLOWED)
+    if request.amount_fen > row.amount_fen - row.refunded_fen:
+        raise ApiError(
+            ErrorCode.REFUND_TOO_LARGE,
+            f"at most {row.amount_fen - row.refunded_fen} fen is left to refund",
+        )
+    refunded = row.refunded_fen + request.amount_fen
+    returned = -(-row.charge * refunded // row.amount_fen)  # ceil: the customer's favour
+    give = returned - row.returned
+    try:
+        with conn.begin_nested():
+            refund_id = conn.execute(
+                insert(refunds)
+                .values(
+                    terminal_id=call.terminal_id,
+                    out_refund_no=request.out_refund_no,
+                    trade_id=row.id,
+                    amount_fen=request.amount_fen,
+                    returned=give,
+                    reason=request.reason,
+                    created_at_ms=call.now_ms,
+                )
+                .returning(refunds.c.id)
+            ).scalar_one()
+    except IntegrityError:  # the same number raced in on another trade of this terminal
+        raise ApiError(ErrorCode.DUPLICATE_REQUEST_NUMBER) from None
+    _give_back(conn, row, give, EntryKind.REFUND, call.now_ms, refund_id=refund_id)
+    state = TradeState.REFUNDED if refunded == row.amount_fen else TradeState.PARTIALLY_REFUNDED
+    conn.execute(
+        update(trades)
+        .where(trades.c.id == row.id)
+        .values(
+            state=state.value, refunded_fen=refunded, returned=returned, updated_at_ms=call.now_ms
+        )
+    )
+    return _refund_view(conn, call, request, settings)
+
+
+def _refund_view(
+    conn: Connection, call: Call, request: RefundRequest, settings: Settings
+) -> RefundView:
+    row = find_trade(conn, call.terminal_id, request.out_trade_no)
+    assert row is not None
+    return RefundView(
+        out_refund_no=request.out_refund_no,
+        out_trade_no=request.out_trade_no,
+        amount_fen=request.amount_fen,
+        trade=trade_view(conn, row, call.now_ms, settings, call.lang),
+    )

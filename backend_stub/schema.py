@@ -1,0 +1,294 @@
+"""The tables. Everything instances must share lives here (DESIGN.md section 13).
+
+Times are integer milliseconds (``*_ms``), money integer fen, points integer
+points. Constraints carry the rules the code also checks, as the last line
+of defence: a balance never below zero (``CHECK``), a payment code bound to
+one trade (``UNIQUE``), one trade per ``(terminal_id, out_trade_no)``.
+The Alembic migrations in ``migrations/versions`` create exactly these.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
+
+__all__ = [
+    "accounts",
+    "activation_codes",
+    "credits",
+    "ledger_lines",
+    "member_sessions",
+    "members",
+    "merchants",
+    "metadata",
+    "nonces",
+    "pay_codes",
+    "pin_envelopes",
+    "pin_failures",
+    "refunds",
+    "sms_codes",
+    "sms_outbox",
+    "stores",
+    "system_keys",
+    "terminals",
+    "trades",
+]
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# An auto-incrementing 64-bit key on PostgreSQL, SQLite's rowid alias on SQLite.
+_Id = BigInteger().with_variant(Integer(), "sqlite")
+
+system_keys = Table(
+    "system_keys",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("created_at_ms", BigInteger, nullable=False),
+)
+
+merchants = Table(
+    "merchants",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("created_at_ms", BigInteger, nullable=False),
+)
+
+stores = Table(
+    "stores",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("merchant_id", String(32), ForeignKey("merchants.id"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("created_at_ms", BigInteger, nullable=False),
+)
+
+terminals = Table(
+    "terminals",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("store_id", String(32), ForeignKey("stores.id"), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("device_name", String(128), nullable=False, server_default=""),
+    Column("secret", String(128), nullable=False),
+    Column("created_at_ms", BigInteger, nullable=False),
+)
+
+activation_codes = Table(
+    "activation_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("store_id", String(32), ForeignKey("stores.id"), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("expires_at_ms", BigInteger, nullable=False),
+    Column("used_at_ms", BigInteger),
+    Column("terminal_id", String(64), ForeignKey("terminals.id")),
+    Column("created_at_ms", BigInteger, nullable=False),
+)
+
+nonces = Table(
+    "nonces",
+    metadata,
+    Column("terminal_id", String(64), primary_key=True),
+    Column("nonce", String(64), primary_key=True),
+    Column("request_ts", BigInteger, nullable=False),
+    Index("ix_nonces_request_ts", "request_ts"),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("member_no", String(32), nullable=False, unique=True),
+    Column("phone", String(32), nullable=False),
+    Column("name", String(128), nullable=False, server_default=""),
+    Column("pin_hash", String(255)),
+    Column("no_pin_limit_fen", BigInteger),
+    Column("frozen", Boolean, nullable=False, server_default=false()),
+    Column("pin_locked_at_ms", BigInteger),
+    Column("created_at_ms", BigInteger, nullable=False),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("member_id", _Id, ForeignKey("members.id"), nullable=False),
+    Column("kind", String(8), nullable=False),  # "points" | "card"
+    Column("balance", BigInteger, nullable=False),
+    UniqueConstraint("member_id", "kind"),
+    CheckConstraint("balance >= 0", name="balance_not_negative"),
+    CheckConstraint("kind IN ('points', 'card')", name="kind_known"),
+)
+
+pay_codes = Table(
+    "pay_codes",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("code_masked", String(32), nullable=False),
+    Column("member_id", _Id, ForeignKey("members.id"), nullable=False),
+    Column("wallet", String(8), nullable=False),
+    Column("slot", String(64), nullable=False),  # one live code per (member, wallet, slot)
+    Column("issued_at_ms", BigInteger, nullable=False),
+    Column("expires_at_ms", BigInteger, nullable=False),
+    Column("superseded_at_ms", BigInteger),
+    Column("trade_id", _Id, ForeignKey("trades.id"), unique=True),
+    Index("ix_pay_codes_member_slot", "member_id", "wallet", "slot"),
+)
+
+trades = Table(
+    "trades",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("trade_no", String(32), nullable=False, unique=True),
+    Column("terminal_id", String(64), ForeignKey("terminals.id"), nullable=False),
+    Column("out_trade_no", String(32), nullable=False),
+    Column("request_hash", String(64)),  # NULL for a cancel's tombstone
+    Column("state", String(24), nullable=False),
+    Column("reason", String(40)),
+    Column("issuer", String(16)),
+    Column("channel", String(32)),
+    Column("member_id", _Id, ForeignKey("members.id")),
+    Column("account_id", _Id, ForeignKey("accounts.id")),
+    Column("code_masked", String(32), nullable=False, server_default=""),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("charge", BigInteger, nullable=False, server_default="0"),  # points or fen to take
+    Column("refunded_fen", BigInteger, nullable=False, server_default="0"),
+    Column("returned", BigInteger, nullable=False, server_default="0"),  # of charge, given back
+    Column("order_total_fen", BigInteger),
+    Column("other_tenders", Text, nullable=False, server_default="[]"),
+    Column("description", String(128), nullable=False, server_default=""),
+    Column("pin_deadline_ms", BigInteger),
+    Column("paid_at_ms", BigInteger),  # set when the charge left the account
+    Column("created_at_ms", BigInteger, nullable=False),
+    Column("updated_at_ms", BigInteger, nullable=False),
+    UniqueConstraint("terminal_id", "out_trade_no"),
+    CheckConstraint("refunded_fen >= 0 AND refunded_fen <= amount_fen", name="refund_in_range"),
+    CheckConstraint("returned >= 0 AND returned <= charge", name="returned_in_range"),
+    Index("ix_trades_state_deadline", "state", "pin_deadline_ms"),
+    Index("ix_trades_member", "member_id", "id"),
+)
+
+refunds = Table(
+    "refunds",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("terminal_id", String(64), ForeignKey("terminals.id"), nullable=False),
+    Column("out_refund_no", String(32), nullable=False),
+    Column("trade_id", _Id, ForeignKey("trades.id"), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("returned", BigInteger, nullable=False),
+    Column("reason", String(128), nullable=False, server_default=""),
+    Column("created_at_ms", BigInteger, nullable=False),
+    UniqueConstraint("terminal_id", "out_refund_no"),
+)
+
+credits = Table(
+    "credits",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("terminal_id", String(64), ForeignKey("terminals.id"), nullable=False),
+    Column("out_request_no", String(32), nullable=False),
+    Column("kind", String(8), nullable=False),  # "earn" | "topup"
+    Column("request_hash", String(64), nullable=False),
+    Column("member_id", _Id, ForeignKey("members.id"), nullable=False),
+    Column("earned_on_trade_id", _Id, ForeignKey("trades.id"), unique=True),
+    Column("points", BigInteger, nullable=False, server_default="0"),
+    Column("card_fen", BigInteger, nullable=False, server_default="0"),
+    Column("tender", String(16)),
+    Column("created_at_ms", BigInteger, nullable=False),
+    UniqueConstraint("terminal_id", "out_request_no"),
+)
+
+ledger_lines = Table(
+    "ledger_lines",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("account_id", _Id, ForeignKey("accounts.id"), nullable=False),
+    Column("delta", BigInteger, nullable=False),
+    Column("balance_after", BigInteger, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("trade_id", _Id, ForeignKey("trades.id")),
+    Column("refund_id", _Id, ForeignKey("refunds.id")),
+    Column("credit_id", _Id, ForeignKey("credits.id")),
+    Column("note", String(128), nullable=False, server_default=""),
+    Column("created_at_ms", BigInteger, nullable=False),
+    CheckConstraint("balance_after >= 0", name="balance_after_not_negative"),
+    Index("ix_ledger_lines_account", "account_id", "id"),
+    Index("ix_ledger_lines_trade", "trade_id"),
+)
+
+pin_failures = Table(
+    "pin_failures",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("member_id", _Id, ForeignKey("members.id"), nullable=False),
+    Column("at_ms", BigInteger, nullable=False),
+    Index("ix_pin_failures_member", "member_id", "at_ms"),
+)
+
+pin_envelopes = Table(
+    "pin_envelopes",
+    metadata,
+    Column("nonce", String(64), primary_key=True),
+    Column("trade_id", _Id, ForeignKey("trades.id"), nullable=False),
+    Column("created_at_ms", BigInteger, nullable=False),
+)
+
+sms_codes = Table(
+    "sms_codes",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("member_id", _Id, ForeignKey("members.id"), nullable=False),
+    Column("purpose", String(8), nullable=False),  # "login" | "reset" | "pay"
+    Column("code_hash", String(64), nullable=False),
+    Column("trade_id", _Id, ForeignKey("trades.id")),
+    Column("expires_at_ms", BigInteger, nullable=False),
+    Column("used_at_ms", BigInteger),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("created_at_ms", BigInteger, nullable=False),
+    Index("ix_sms_codes_member", "member_id", "purpose"),
+)
+
+sms_outbox = Table(
+    "sms_outbox",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("member_id", _Id, ForeignKey("members.id"), nullable=False),
+    Column("phone", String(32), nullable=False),
+    Column("purpose", String(8), nullable=False),
+    Column("text", String(255), nullable=False),
+    Column("created_at_ms", BigInteger, nullable=False),
+)
+
+member_sessions = Table(
+    "member_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("member_id", _Id, ForeignKey("members.id"), nullable=False),
+    Column("expires_at_ms", BigInteger, nullable=False),
+    Column("created_at_ms", BigInteger, nullable=False),
+)

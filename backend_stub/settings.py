@@ -1,0 +1,108 @@
+"""The backend's settings: one frozen object, filled from command-line flags or the environment.
+
+Every setting has a flag (``--code-ttl-s 60``) and an environment variable
+(``SCANPAY_CODE_TTL_S=60``); the flag wins. Times are seconds (fractions
+allowed, so tests can use short ones), money is integer fen. Instances that
+share a database should be started with the same settings: codes and trades
+store the deadlines they were given, so a mismatch never corrupts anything,
+but limits would differ between instances.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from protocol.money import ExchangeRate
+
+__all__ = ["Settings", "add_setting_flags", "database_url_for", "settings_from_args"]
+
+_ENV_PREFIX = "SCANPAY_"
+
+
+def _setting(default: Any, help_text: str) -> Any:
+    return field(default=default, metadata={"help": help_text})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the operator can tune. Defaults are the product's (DESIGN.md sections 5-6)."""
+
+    code_ttl_s: float = _setting(60.0, "seconds a payment code stays valid")
+    pin_deadline_s: float = _setting(90.0, "seconds a trade waits for its PIN before it is closed")
+    pin_attempts: int = _setting(5, "wrong PINs within the lock window that lock PIN payments")
+    pin_lock_window_s: float = _setting(86400.0, "window in which wrong PINs are counted")
+    no_pin_limit_fen: int = _setting(20_000, "system no-PIN limit in fen (members may set lower)")
+    max_trade_fen: int = _setting(500_000, "largest wallet payment in fen; above: OVER_LIMIT")
+    max_day_fen: int = _setting(2_000_000, "wallet payments per member per 24 h in fen")
+    rate_points: int = _setting(100, "exchange rate: this many points ...")
+    rate_fen: int = _setting(100, "... are worth this many fen")
+    earn_points_per_cny: int = _setting(1, "points earned per whole CNY paid with other tenders")
+    sms_code_ttl_s: float = _setting(300.0, "seconds a login or PIN-reset SMS code stays valid")
+    sms_attempts: int = _setting(5, "wrong tries after which an SMS code dies")
+    session_ttl_s: float = _setting(1800.0, "seconds a member's wallet session lasts")
+    activation_ttl_s: float = _setting(86400.0, "seconds an activation code stays valid")
+    busy_timeout_ms: int = _setting(5000, "wait for a database lock before answering SERVICE_BUSY")
+    pool_size: int = _setting(10, "database connections per instance (PostgreSQL)")
+    sweep_interval_s: float = _setting(
+        1.0, "how often the sweeper closes trades past their PIN deadline"
+    )
+
+    @property
+    def rate(self) -> ExchangeRate:
+        return ExchangeRate(self.rate_points, self.rate_fen)
+
+    def with_changes(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def add_setting_flags(parser: argparse.ArgumentParser) -> None:
+    """Add one ``--flag`` per setting; defaults come from the environment, then the code."""
+    group = parser.add_argument_group("settings (also SCANPAY_<NAME> in the environment)")
+    for f in fields(Settings):
+        kind = int if f.type in (int, "int") else float
+        group.add_argument(
+            _flag(f.name),
+            dest=f.name,
+            type=kind,
+            default=None,
+            metavar=f.name.rsplit("_", 1)[-1].upper() if "_" in f.name else "N",
+            help=f"{f.metadata['help']} (default {f.default})",
+        )
+
+
+def settings_from_args(args: argparse.Namespace, environ: dict[str, str] | None = None) -> Settings:
+    """Flags first, then ``SCANPAY_<NAME>``, then the defaults. Bad values raise ``ValueError``."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        kind = int if f.type in (int, "int") else float
+        given = getattr(args, f.name, None)
+        if given is None and (text := env.get(_ENV_PREFIX + f.name.upper())) is not None:
+            try:
+                given = kind(text)
+            except ValueError:
+                raise ValueError(
+                    f"{_ENV_PREFIX}{f.name.upper()}={text!r} is not a number"
+                ) from None
+        if given is not None:
+            if given < 0 or (given == 0 and f.name not in ("no_pin_limit_fen",)):
+                raise ValueError(f"{_flag(f.name)} must be more than zero")
+            values[f.name] = given
+    settings = Settings(**values)
+    settings.rate  # noqa: B018 - validates the rate
+    return settings
+
+
+def database_url_for(data_dir: Path, database_url: str | None) -> str:
+    """The SQLAlchemy URL: ``--database-url`` if given, else ``DATA/scanpay.db``."""
+    if database_url:
+        return database_url
+    return f"sqlite:///{(data_dir / 'scanpay.db').resolve()}"

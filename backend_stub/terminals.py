@@ -1,0 +1,160 @@
+"""Merchants, stores and terminals; enrolment with one-time activation codes.
+
+A field tech gets an activation code (``scanpay-backend activation-code`` or
+the operator API) for a store; the device trades it once, through
+``/v1/enrol``, for its ``terminal_id`` and secret. The code is stored as a
+hash, dies on first use or at its expiry, and two devices racing with the same
+code cannot both win (the claim is one conditional UPDATE).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
+
+from protocol.errors import ErrorCode
+from protocol.models import EnrolRequest, EnrolResponse, TerminalKind
+
+from .errors import ApiError
+from .hashing import secret_hash
+from .keys import PinKey
+from .schema import activation_codes, merchants, stores, terminals
+
+__all__ = [
+    "Terminal",
+    "create_activation_code",
+    "create_merchant",
+    "create_store",
+    "create_terminal",
+    "enrol",
+    "find_terminal",
+    "first_store_id",
+]
+
+# No 0/O, 1/I/L: codes are read aloud and typed by hand.
+_ACTIVATION_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+@dataclass(frozen=True)
+class Terminal:
+    id: str
+    store_id: str
+    merchant_id: str
+    kind: str
+    secret: str
+    store_name: str
+
+    def __repr__(self) -> str:
+        return f"Terminal(id={self.id!r}, store_id={self.store_id!r}, kind={self.kind!r})"
+
+
+def find_terminal(conn: Connection, terminal_id: object) -> Terminal | None:
+    if not isinstance(terminal_id, str) or not terminal_id or len(terminal_id) > 64:
+        return None
+    row = conn.execute(
+        select(
+            terminals.c.id,
+            terminals.c.store_id,
+            stores.c.merchant_id,
+            terminals.c.kind,
+            terminals.c.secret,
+            stores.c.name,
+        )
+        .join(stores, stores.c.id == terminals.c.store_id)
+        .where(terminals.c.id == terminal_id)
+    ).first()
+    return None if row is None else Terminal(*row)
+
+
+def create_merchant(conn: Connection, merchant_id: str, name: str, now_ms: int) -> None:
+    conn.execute(insert(merchants).values(id=merchant_id, name=name, created_at_ms=now_ms))
+
+
+def create_store(conn: Connection, store_id: str, merchant_id: str, name: str, now_ms: int) -> None:
+    conn.execute(
+        insert(stores).values(id=store_id, merchant_id=merchant_id, name=name, created_at_ms=now_ms)
+    )
+
+
+def first_store_id(conn: Connection) -> str | None:
+    return conn.execute(select(stores.c.id).order_by(stores.c.created_at_ms).limit(1)).scalar()
+
+
+def create_terminal(
+    conn: Connection, store_id: str, kind: TerminalKind, device_name: str, now_ms: int
+) -> Terminal:
+    terminal_id = "T" + secrets.token_hex(6).upper()
+    secret = secrets.token_hex(32)
+    conn.execute(
+        insert(terminals).values(
+            id=terminal_id,
+            store_id=store_id,
+            kind=kind.value,
+            device_name=device_name,
+            secret=secret,
+            created_at_ms=now_ms,
+        )
+    )
+    found = find_terminal(conn, terminal_id)
+    assert found is not None
+    return found
+
+
+def create_activation_code(
+    conn: Connection, store_id: str, kind: TerminalKind, now_ms: int, ttl_ms: int
+) -> tuple[str, int]:
+    """A fresh one-time code like ``K7QM-3XPA-W9RT`` and its expiry (ms)."""
+    if conn.execute(select(stores.c.id).where(stores.c.id == store_id)).first() is None:
+        raise ApiError(ErrorCode.BAD_REQUEST, f"store_id: no store {store_id!r}")
+    raw = "".join(secrets.choice(_ACTIVATION_ALPHABET) for _ in range(12))
+    code = "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+    expires = now_ms + ttl_ms
+    conn.execute(
+        insert(activation_codes).values(
+            code_hash=secret_hash(code),
+            store_id=store_id,
+            kind=kind.value,
+            expires_at_ms=expires,
+            created_at_ms=now_ms,
+        )
+    )
+    return code, expires
+
+
+def enrol(conn: Connection, req: EnrolRequest, now_ms: int, pin_key: PinKey) -> EnrolResponse:
+    """Claim the activation code and create the terminal; the secret is shown only here."""
+    code_hash = secret_hash(req.activation_code.strip().upper())
+    row = conn.execute(
+        select(activation_codes.c.store_id, activation_codes.c.kind).where(
+            activation_codes.c.code_hash == code_hash
+        )
+    ).first()
+    if row is None:
+        raise ApiError(ErrorCode.ACTIVATION_CODE_INVALID)
+    store_id, kind = row
+    if kind != req.kind.value:
+        raise ApiError(ErrorCode.ACTIVATION_CODE_INVALID, f"this code is for a {kind} terminal")
+    terminal = create_terminal(conn, store_id, req.kind, req.device_name, now_ms)
+    claimed = conn.execute(
+        update(activation_codes)
+        .where(
+            activation_codes.c.code_hash == code_hash,
+            activation_codes.c.used_at_ms.is_(None),
+            activation_codes.c.expires_at_ms > now_ms,
+        )
+        .values(used_at_ms=now_ms, terminal_id=terminal.id)
+    )
+    if claimed.rowcount != 1:
+        raise ApiError(ErrorCode.ACTIVATION_CODE_INVALID)
+    return EnrolResponse(
+        terminal_id=terminal.id,
+        secret=terminal.secret,
+        merchant_id=terminal.merchant_id,
+        store_id=terminal.store_id,
+        kind=TerminalKind(terminal.kind),
+        pin_key_id=pin_key.key_id,
+        pin_public_key=pin_key.public_pem,
+    )

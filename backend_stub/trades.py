@@ -1,0 +1,392 @@
+"""Trades: ``pay``, the views terminals see, deadlines, and the charge itself (DESIGN.md 6).
+
+``pay`` stores every trade it starts, failed ones too, under the unique
+``(terminal_id, out_trade_no)``: a retry with the same content gets the
+trade as it is now and is never charged twice; the same number with other
+content is ``DUPLICATE_REQUEST_NUMBER``. Checks, in order: code routing
+(ours, or declined), the code (invalid / expired / used; then bound to this
+trade), the account (frozen), the limits (per trade and per 24 h ->
+``OVER_LIMIT``), the balance, and the no-PIN limit (above it ->
+``PIN_REQUIRED`` with a deadline, and a pay code sent by SMS). The member's
+row is locked (``FOR UPDATE``) from the limit check to the debit, so a
+member's payments happen one at a time and the limits hold under races.
+
+Time: a trade waiting for its PIN is closed (``CLOSED``, ``TRADE_CLOSED``)
+once the clock is past ``pin_deadline``: by the sweeper, or by whichever
+request touches it first.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import IntegrityError
+
+from protocol.errors import ErrorCode, message_for
+from protocol.models import PayRequest, TradePage, TradeState, TradeView
+from protocol.money import format_fen
+from protocol.paycode import Issuer
+
+from . import members as m
+from . import paycodes, sms
+from .clock import ms_to_s, s_to_ms
+from .errors import ApiError
+from .gateway import Call
+from .hashing import fingerprint
+from .ledger import EntryKind, InsufficientBalance, post
+from .members import Member
+from .routing import Declined, OwnWallet, route
+from .schema import trades
+from .settings import Settings
+
+__all__ = [
+    "charge",
+    "close_expired",
+    "expire_if_due",
+    "find_trade",
+    "insert_trade",
+    "list_trades",
+    "pay",
+    "request_fingerprint",
+    "set_outcome",
+    "trade_view",
+]
+
+_DAY_MS = 86_400_000
+_COUNTS_AGAINST_LIMIT = (
+    TradeState.SUCCESS.value,
+    TradeState.PARTIALLY_REFUNDED.value,
+    TradeState.PIN_REQUIRED.value,
+)
+_SIGNING_FIELDS = {"terminal_id", "timestamp", "nonce", "sign"}
+
+
+def request_fingerprint(request: Any) -> str:
+    """What makes two requests "the same": every business field, no signing fields, no ext_*."""
+    content = request.model_dump(mode="json")
+    return fingerprint(
+        {k: v for k, v in content.items() if k not in _SIGNING_FIELDS and not k.startswith("ext_")}
+    )
+
+
+def find_trade(
+    conn: Connection, terminal_id: str, out_trade_no: str, *, for_update: bool = False
+) -> Row[Any] | None:
+    stmt = select(trades).where(
+        trades.c.terminal_id == terminal_id, trades.c.out_trade_no == out_trade_no
+    )
+    if for_update:
+        stmt = stmt.with_for_update()
+    return conn.execute(stmt).first()
+
+
+def _reload(conn: Connection, trade_id: int) -> Row[Any]:
+    return conn.execute(select(trades).where(trades.c.id == trade_id)).one()
+
+
+def insert_trade(conn: Connection, values: dict[str, Any], now_ms: int) -> int | None:
+    """Insert a new trade; ``None`` if the terminal already has one with that number."""
+    stmt = (
+        insert(trades)
+        .values(
+            trade_no="SP" + secrets.token_hex(8).upper(),
+            created_at_ms=now_ms,
+            updated_at_ms=now_ms,
+            **values,
+        )
+        .returning(trades.c.id)
+    )
+    if conn.dialect.name == "sqlite":
+        # The transaction holds the whole database and the caller looked first:
+        # no conflict can happen, so skip the savepoint.
+        return int(conn.execute(stmt).scalar_one())
+    try:
+        with conn.begin_nested():
+            return int(conn.execute(stmt).scalar_one())
+    except IntegrityError:
+        return None
+
+
+def set_outcome(
+    conn: Connection,
+    trade_id: int,
+    now_ms: int,
+    state: TradeState,
+    reason: ErrorCode | None = None,
+    **values: Any,
+) -> None:
+    conn.execute(
+        update(trades)
+        .where(trades.c.id == trade_id)
+        .values(
+            state=state.value,
+            reason=reason.value if reason else None,
+            updated_at_ms=now_ms,
+            **values,
+        )
+    )
+
+
+def _past_deadline(row: Row[Any], now_ms: int) -> bool:
+    return (
+        row.state == TradeState.PIN_REQUIRED
+        and row.pin_deadline_ms is not None
+        and now_ms > row.pin_deadline_ms
+    )
+
+
+def expire_if_due(conn: Connection, row: Row[Any], now_ms: int) -> Row[Any]:
+    """Close a PIN_REQUIRED trade whose deadline passed; return the row as it is now."""
+    if not _past_deadline(row, now_ms):
+        return row
+    conn.execute(
+        update(trades)
+        .where(trades.c.id == row.id, trades.c.state == TradeState.PIN_REQUIRED.value)
+        .values(
+            state=TradeState.CLOSED.value,
+            reason=ErrorCode.TRADE_CLOSED.value,
+            updated_at_ms=now_ms,
+        )
+    )
+    return _reload(conn, row.id)
+
+
+def close_expired(conn: Connection, now_ms: int, batch: int = 100) -> int:
+    """The sweeper's work: close trades past their PIN deadline, skipping rows others hold."""
+    ids = (
+        conn.execute(
+            select(trades.c.id)
+            .where(
+                trades.c.state == TradeState.PIN_REQUIRED.value,
+                trades.c.pin_deadline_ms < now_ms,
+            )
+            .order_by(trades.c.pin_deadline_ms)
+            .limit(batch)
+            .with_for_update(skip_locked=True)
+        )
+        .scalars()
+        .all()
+    )
+    if not ids:
+        return 0
+    return conn.execute(
+        update(trades)
+        .where(trades.c.id.in_(ids), trades.c.state == TradeState.PIN_REQUIRED.value)
+        .values(
+            state=TradeState.CLOSED.value,
+            reason=ErrorCode.TRADE_CLOSED.value,
+            updated_at_ms=now_ms,
+        )
+    ).rowcount
+
+
+def trade_view(
+    conn: Connection,
+    row: Row[Any],
+    now_ms: int,
+    settings: Settings,
+    lang: str = "en",
+    *,
+    detail: bool = True,
+) -> TradeView:
+    """The trade as the terminal sees it; with ``detail``, the member's balances too."""
+    reason = ErrorCode(row.reason) if row.reason else None
+    view = TradeView(
+        out_trade_no=row.out_trade_no,
+        trade_no=row.trade_no,
+        state=TradeState(row.state),
+        issuer=Issuer(row.issuer) if row.issuer else None,
+        amount_fen=row.amount_fen,
+        points=row.charge if row.issuer == Issuer.POINTS else 0,
+        refunded_fen=row.refunded_fen,
+        reason=reason,
+        message=message_for(reason, lang) if reason else "",
+        code_masked=row.code_masked,
+        channel=row.channel,
+        created_at=ms_to_s(row.created_at_ms),
+        updated_at=ms_to_s(row.updated_at_ms),
+    )
+    if view.state is TradeState.PIN_REQUIRED and row.pin_deadline_ms is not None:
+        view.pin_deadline = ms_to_s(row.pin_deadline_ms)
+    if detail and row.member_id is not None:
+        held = m.balances(conn, row.member_id)
+        view.balance_points = held.get("points")
+        view.balance_card_fen = held.get("card")
+        if view.state is TradeState.PIN_REQUIRED:
+            member = m.find_member(conn, member_id=row.member_id)
+            assert member is not None
+            view.attempts_left = m.attempts_left(conn, member, now_ms, settings)
+    return view
+
+
+def list_trades(
+    conn: Connection,
+    where: Sequence[Any],
+    cursor: str | None,
+    limit: int,
+    now_ms: int,
+    settings: Settings,
+    lang: str,
+) -> TradePage:
+    """Newest first; ``cursor`` is the ``next_cursor`` of the page before."""
+    stmt = select(trades).where(*where).order_by(trades.c.id.desc()).limit(limit + 1)
+    if cursor:
+        if not cursor.isdigit():
+            raise ApiError(ErrorCode.BAD_REQUEST, "cursor: use the next_cursor of the last page")
+        stmt = stmt.where(trades.c.id < int(cursor))
+    rows = conn.execute(stmt).all()
+    items = [trade_view(conn, r, now_ms, settings, lang, detail=False) for r in rows[:limit]]
+    next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
+    return TradePage(items=items, next_cursor=next_cursor)
+
+
+def charge(
+    conn: Connection,
+    trade_id: int,
+    account_id: int,
+    amount: int,
+    member: Member,
+    now_ms: int,
+    /,
+    **values: Any,
+) -> None:
+    """Take ``amount`` from the account now (the member's row is locked); record the outcome."""
+    if member.frozen:
+        set_outcome(conn, trade_id, now_ms, TradeState.FAILED, ErrorCode.ACCOUNT_FROZEN, **values)
+        return
+    try:
+        post(conn, account_id, -amount, EntryKind.PAY, now_ms, trade_id=trade_id)
+    except InsufficientBalance:
+        set_outcome(
+            conn, trade_id, now_ms, TradeState.FAILED, ErrorCode.INSUFFICIENT_BALANCE, **values
+        )
+        return
+    set_outcome(conn, trade_id, now_ms, TradeState.SUCCESS, None, paid_at_ms=now_ms, **values)
+
+
+def _spent_today(conn: Connection, member_id: int, trade_id: int, now_ms: int) -> int:
+    total = conn.execute(
+        select(func.coalesce(func.sum(trades.c.amount_fen - trades.c.refunded_fen), 0)).where(
+            trades.c.member_id == member_id,
+            trades.c.id != trade_id,
+            trades.c.state.in_(_COUNTS_AGAINST_LIMIT),
+            trades.c.created_at_ms > now_ms - _DAY_MS,
+        )
+    ).scalar_one()
+    return int(total)
+
+
+def _replay(
+    conn: Connection, call: Call, row: Row[Any], request: PayRequest, settings: Settings
+) -> TradeView:
+    """A pay with a number this terminal used before: the trade as it is now, or a refusal."""
+    if row.request_hash is not None and row.request_hash != request_fingerprint(request):
+        raise ApiError(
+            ErrorCode.DUPLICATE_REQUEST_NUMBER,
+            f"out_trade_no {row.out_trade_no} was used for another payment",
+        )
+    row = expire_if_due(conn, row, call.now_ms)
+    return trade_view(conn, row, call.now_ms, settings, call.lang)
+
+
+def pay(conn: Connection, call: Call, request: PayRequest, settings: Settings) -> TradeView:
+    existing = find_trade(conn, call.terminal_id, request.out_trade_no)
+    if existing is not None:
+        return _replay(conn, call, existing, request, settings)
+    where = route(request.payment_code)
+    amount = request.amount_fen
+    to_take = amount
+    if isinstance(where, OwnWallet) and where.wallet is Issuer.POINTS:
+        to_take = settings.rate.points_for_fen(amount)
+        if to_take == 0:
+            raise ApiError(ErrorCode.BAD_REQUEST, "amount_fen: too small to pay with points")
+    trade_id = insert_trade(
+        conn,
+        {
+            "terminal_id": call.terminal_id,
+            "out_trade_no": request.out_trade_no,
+            "request_hash": request_fingerprint(request),
+            "state": TradeState.PROCESSING.value,
+            "issuer": where.wallet.value if isinstance(where, OwnWallet) else where.issuer.value,
+            "amount_fen": amount,
+            "charge": to_take,
+            "order_total_fen": request.order_total_fen,
+            "other_tenders": json.dumps([t.model_dump(mode="json") for t in request.other_tenders]),
+            "description": request.description,
+        },
+        call.now_ms,
+    )
+    if trade_id is None:  # another request with this number won the race
+        existing = find_trade(conn, call.terminal_id, request.out_trade_no)
+        assert existing is not None
+        return _replay(conn, call, existing, request, settings)
+    if isinstance(where, Declined):
+        set_outcome(conn, trade_id, call.now_ms, TradeState.FAILED, where.reason, charge=0)
+    else:
+        _pay_from_wallet(conn, call, trade_id, request, where.wallet, to_take, settings)
+    return trade_view(conn, _reload(conn, trade_id), call.now_ms, settings, call.lang)
+
+
+def _pay_from_wallet(
+    conn: Connection,
+    call: Call,
+    trade_id: int,
+    request: PayRequest,
+    wallet: Issuer,
+    to_take: int,
+    settings: Settings,
+) -> None:
+    now = call.now_ms
+    code = paycodes.check(conn, request.payment_code, now, for_update=True)
+    if isinstance(code, ErrorCode):
+        set_outcome(conn, trade_id, now, TradeState.FAILED, code, charge=0)
+        return
+    if code.wallet is not wallet or not paycodes.bind(conn, code.id, trade_id):
+        reason = ErrorCode.CODE_INVALID if code.wallet is not wallet else ErrorCode.CODE_USED
+        set_outcome(conn, trade_id, now, TradeState.FAILED, reason, charge=0)
+        return
+    member = m.find_member(conn, member_id=code.member_id, for_update=True)
+    assert member is not None
+    account_id, balance = m.account_of(conn, member.id, wallet)
+    known = {"member_id": member.id, "account_id": account_id, "code_masked": code.masked}
+    amount = request.amount_fen
+    if member.frozen:
+        set_outcome(conn, trade_id, now, TradeState.FAILED, ErrorCode.ACCOUNT_FROZEN, **known)
+        return
+    if (
+        amount > settings.max_trade_fen
+        or _spent_today(conn, member.id, trade_id, now) + amount > settings.max_day_fen
+    ):
+        set_outcome(conn, trade_id, now, TradeState.FAILED, ErrorCode.OVER_LIMIT, **known)
+        return
+    if balance < to_take:
+        set_outcome(conn, trade_id, now, TradeState.FAILED, ErrorCode.INSUFFICIENT_BALANCE, **known)
+        return
+    if amount <= m.no_pin_limit(member, settings):
+        charge(conn, trade_id, account_id, to_take, member, now, **known)
+        return
+    deadline = now + s_to_ms(settings.pin_deadline_s)
+    set_outcome(
+        conn,
+        trade_id,
+        now,
+        TradeState.PIN_REQUIRED,
+        ErrorCode.PIN_LOCKED if member.pin_locked else None,
+        pin_deadline_ms=deadline,
+        **known,
+    )
+    sms.send_code(
+        conn,
+        member,
+        sms.Purpose.PAY,
+        now,
+        deadline - now,
+        trade_id=trade_id,
+        amount=format_fen(amount),
+        store=call.terminal.store_name,
+    )
