@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from drivers.sim import SimScanner
 from pos_client.app import PosApp
 from pos_client.screens.base import PosScreen
+from pos_client.screens.sale import SaleScreen
 
 
 def screen_text(app: PosApp) -> str:
@@ -68,3 +69,11 @@ def closed_port_url() -> str:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+async def sell(pilot: Pilot[Any], amount: str, code_part: str = "") -> None:
+    """On the sale screen: type the amount (and the code's part)."""
+    await wait_for_screen(pilot, SaleScreen, within=15)
+    await pilot.press(*amount, "enter")
+    if code_part:
+        await pilot.press(*code_part)
