@@ -24,7 +24,7 @@ from ..i18n import points as points_text
 from ..messages import Scanned
 from ..sale import RemainderTender
 from .base import PosScreen
-from .payment import PaymentOrder
+from .payment import PaymentOrder, PaymentScreen, wallet_remainder
 
 __all__ = ["ResultScreen", "TenderResultScreen"]
 
@@ -54,8 +54,22 @@ class ResultScreen(PosScreen):
         self.result = result
         self.order = order
 
+    @property
+    def points_part_paid(self) -> bool:
+        """This was the wallet code for the remainder, after the points part was paid."""
+        return self.order.remainder_scan and self.order.plan.code_fen > 0
+
+    def remainder_order(self) -> PaymentOrder | None:
+        """What a wallet code scanned now would pay: the remainder still open, if any."""
+        if self.result.paid and self.order.wallet_remainder_due:
+            tender = self.result.trade.issuer if self.result.trade else None
+            return wallet_remainder(self.order, tender.value if tender else "points")
+        if not self.result.paid and self.points_part_paid:
+            return self.order  # the remainder's code was not charged: another code may pay it
+        return None
+
     def takes_scans(self) -> bool:
-        return self.result.paid and self.order.wallet_remainder_due
+        return self.remainder_order() is not None
 
     def body(self) -> ComposeResult:
         paid = self.result.paid
@@ -91,6 +105,12 @@ class ResultScreen(PosScreen):
         return lines
 
     def next_step(self) -> str:
+        if not self.result.paid and self.points_part_paid:
+            return tr(
+                "The points part is paid. Remainder {amount}: scan another wallet code, "
+                "or F5/F6: cash / card.",
+                amount=format_fen(self.order.amount_fen),
+            )
         if not self.result.paid:
             return tr(
                 "Esc: back to the sale to scan again   F5/F6: take {amount} in cash / by card",
@@ -119,22 +139,13 @@ class ResultScreen(PosScreen):
         if action == "done":
             return self.result.paid and not self.order.wallet_remainder_due
         if action == "back":
-            return not self.result.paid
+            return not self.result.paid and not self.points_part_paid
         return True
 
     def on_scanned(self, message: Scanned) -> None:
-        if not self.takes_scans():
-            return
-        from .payment import PaymentScreen, wallet_remainder
-
-        code_tender = (
-            self.result.trade.issuer.value
-            if self.result.trade and self.result.trade.issuer
-            else "points"
-        )
-        self.app.switch_screen(
-            PaymentScreen(wallet_remainder(self.order, code_tender), message.scan.text)
-        )
+        order = self.remainder_order()
+        if order is not None:
+            self.app.switch_screen(PaymentScreen(order, message.scan.text))
 
     def action_done(self) -> None:
         self.pos.back_to_sale(clear=True)

@@ -81,3 +81,24 @@ async def test_insufficient_balance_is_not_charged_and_a_smaller_points_part_the
         text = screen_text(app)
         assert "P A I D" in text and "Take the remainder: CNY 4.50" in text
     assert member.account()["balance_points"] == 0
+
+
+async def test_the_remainder_by_wallet_code_a_declined_wallet_then_the_card_pays_it(tills):
+    member = tills.backend.member(points=1_000, card_fen=5_000)
+    app = await tills.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sell(pilot, "12.50", "10")
+        await pilot.press("f4", "f4")  # the remainder by a (second) wallet code
+        await wait_for_text(pilot, "Remainder: CNY 2.50 by wallet code")
+        scan(app, member.code())
+        await wait_for_text(pilot, "Remainder CNY 2.50: scan the customer's wallet code now")
+        scan(app, "134567890123456789")  # a WeChat Pay code: this store takes none
+        text = await wait_for_text(pilot, "This wallet is not accepted here.")
+        assert "The points part is paid. Remainder CNY 2.50" in text
+        scan(app, member.code("card"))  # the customer's stored-value card instead
+        text = await wait_for_text(pilot, "P A I D")
+        assert "Card balance left: CNY 47.50" in text
+        await pilot.press("enter")
+        await wait_for_screen(pilot, SaleScreen)
+    account = member.account()
+    assert (account["balance_points"], account["balance_card_fen"]) == (0, 4_750)
