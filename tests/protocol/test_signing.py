@@ -27,7 +27,15 @@ def test_wechat_documented_vectors():
 
 
 def test_empty_values_and_sign_are_left_out():
-    params: dict[str, object] = {"b": "2", "a": "1", "empty": "", "none": None, "list": [], "obj": {}, "sign": "X"}
+    params: dict[str, object] = {
+        "b": "2",
+        "a": "1",
+        "empty": "",
+        "none": None,
+        "list": [],
+        "obj": {},
+        "sign": "X",
+    }
     assert canonical_string(params, "K") == "a=1&b=2&key=K"
 
 
