@@ -60,6 +60,8 @@ class ErrorCode(StrEnum):
     TRADE_CLOSED = "TRADE_CLOSED"
     TRADE_NOT_FOUND = "TRADE_NOT_FOUND"
     CANCELLED = "CANCELLED"
+    PAYMENT_TIMED_OUT = "PAYMENT_TIMED_OUT"
+    PINPAD_FAILED = "PINPAD_FAILED"
     REFUND_TOO_LARGE = "REFUND_TOO_LARGE"
     REFUND_NOT_ALLOWED = "REFUND_NOT_ALLOWED"
     # the request itself
@@ -74,6 +76,7 @@ class ErrorCode(StrEnum):
     # the service
     SERVICE_BUSY = "SERVICE_BUSY"
     CHANNEL_UNAVAILABLE = "CHANNEL_UNAVAILABLE"
+    BACKEND_UNREACHABLE = "BACKEND_UNREACHABLE"
     # not definite
     USER_PAYING = "USER_PAYING"
     SYSTEM_ERROR = "SYSTEM_ERROR"
@@ -218,6 +221,18 @@ ERRORS: dict[ErrorCode, ErrorInfo] = {
     ErrorCode.CANCELLED: ErrorInfo(
         _D, 200, "The payment was stopped; nothing was charged.", "支付已取消，未扣款。"
     ),
+    ErrorCode.PAYMENT_TIMED_OUT: ErrorInfo(
+        _D,
+        200,
+        "The payment was not confirmed in time and was reversed; nothing was charged.",
+        "支付未能及时确认，已撤销，未扣款。",
+    ),
+    ErrorCode.PINPAD_FAILED: ErrorInfo(
+        _D,
+        200,
+        "The PIN pad stopped working; the payment was reversed and nothing was charged.",
+        "密码键盘无响应，支付已撤销，未扣款。",
+    ),
     ErrorCode.REFUND_TOO_LARGE: ErrorInfo(
         _R, 409, "The refund is larger than what is left to refund.", "退款金额超过可退金额。"
     ),
@@ -263,6 +278,12 @@ ERRORS: dict[ErrorCode, ErrorInfo] = {
     ),
     ErrorCode.CHANNEL_UNAVAILABLE: ErrorInfo(
         _S, 503, "Payment failed, please try again later.", "支付失败，请稍后重试。"
+    ),
+    ErrorCode.BACKEND_UNREACHABLE: ErrorInfo(
+        _S,
+        503,
+        "Cannot reach the payment service. Nothing was charged; offer another way to pay.",
+        "无法连接支付服务，未扣款，请使用其他支付方式。",
     ),
     ErrorCode.USER_PAYING: ErrorInfo(
         _U,

@@ -165,8 +165,9 @@ class FramedLink:
                 waiter: asyncio.Future[bool] = loop.create_future()
                 self._ack_waiter = waiter
                 self._put_on_wire(frame)
-                try:
-                    acked = await asyncio.wait_for(waiter, self.ack_timeout)
+                try:  # asyncio.timeout, not wait_for: wait_for may swallow a cancel (3.11)
+                    async with asyncio.timeout(self.ack_timeout):
+                        acked = await waiter
                 except TimeoutError:
                     acked = False
                     log.debug("%s: no ACK for %s (try %d)", self.name, command, attempt + 1)

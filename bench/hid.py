@@ -1,0 +1,170 @@
+"""USB-HID scanner benchmark: the decoder and the driver beside a bare event loop, same run.
+
+    .venv/bin/python -m bench.hid [--scans 10000] [--latency 2000]
+
+Event streams are what a scanner types for random 18-digit codes (with the
+kernel's MSC and SYN events around each key): on US, and on French AZERTY
+where every digit needs Shift. The bare loop only spots the Enter presses.
+"Keeps up" compares keys decoded per second with the 500 keys per second of
+a scanner typing with a 2 ms gap. The driver runs over the in-memory input
+source (there is no /dev/input here), one batch per key as the kernel hands
+them out; latency is from delivering the Enter key's batch to the yielded scan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import time
+
+from drivers.hid import HidScanner, InputDeviceInfo, KeyboardTypist, MemoryInputSource
+from drivers.hid.decoder import EV_KEY, Event, HidDecoder
+from drivers.hid.keymaps import KEY, LAYOUTS
+
+ENTER = KEY["ENTER"]
+DEVICE = InputDeviceInfo(node="/dev/input/event5", name="Barcode Scanner", vendor=0x0C2E)
+
+
+def streams(layout: str, scans: int, seed: int = 1) -> tuple[list[str], list[Event]]:
+    rng = random.Random(seed)
+    codes = ["".join(rng.choice("0123456789") for _ in range(18)) for _ in range(scans)]
+    typist = KeyboardTypist(LAYOUTS[layout])
+    events: list[Event] = []
+    t = 0.0
+    for code in codes:
+        events += typist.type(code, start=t, gap=0.002)
+        t += 0.040
+    return codes, events
+
+
+def bare_count(events: list[Event]) -> int:
+    n = 0
+    for ev_type, code, value, _ in events:
+        if ev_type == EV_KEY and code == ENTER and value == 1:
+            n += 1
+    return n
+
+
+def decode(layout: str, events: list[Event]) -> list[str]:
+    decoder = HidDecoder(LAYOUTS[layout])
+    feed = decoder.feed
+    return [c.text for e in events if (c := feed(*e)) is not None]
+
+
+def timed(fn, *args):
+    start = time.perf_counter()
+    result = fn(*args)
+    return result, time.perf_counter() - start
+
+
+def per_key_batches(events: list[Event]) -> list[list[Event]]:
+    """Cut a stream where the kernel would: after each SYN_REPORT."""
+    batches, batch = [], []
+    for event in events:
+        batch.append(event)
+        if event[0] == 0:
+            batches.append(batch)
+            batch = []
+    return batches
+
+
+async def driver_run(codes: list[str], events: list[Event], latency: int):
+    source = MemoryInputSource([DEVICE])
+    batches = per_key_batches(events)
+    async with HidScanner(DEVICE.node, source=source, layout="us") as scanner:
+        await scanner.wait_ready()
+        start = time.perf_counter()
+        for batch in batches:
+            source.send(DEVICE.node, batch)
+        got = [(await scanner.read()).text for _ in codes]
+        rate = len(codes) / (time.perf_counter() - start)
+        assert got == codes, "the driver misread a code"
+        per_scan = len(batches) // len(codes)
+        lat = []
+        for i in range(latency):
+            scan_batches = batches[i * per_scan : (i + 1) * per_scan]
+            enter_at = next(j for j, b in enumerate(scan_batches) if any(e[1] == ENTER for e in b))
+            for batch in scan_batches[:enter_at]:
+                source.send(DEVICE.node, batch)
+            await asyncio.sleep(0)
+            t0 = time.monotonic()
+            source.send(DEVICE.node, scan_batches[enter_at])
+            await scanner.read()
+            lat.append(time.monotonic() - t0)
+            for batch in scan_batches[enter_at + 1 :]:
+                source.send(DEVICE.node, batch)
+    return rate, lat
+
+
+async def bare_run(codes: list[str], events: list[Event], latency: int):
+    source = MemoryInputSource([DEVICE])
+    node = source.open(DEVICE, grab=True)
+    batches = per_key_batches(events)
+    start = time.perf_counter()
+    for batch in batches:
+        source.send(DEVICE.node, batch)
+    seen = 0
+    while seen < len(codes):
+        seen += bare_count(await node.read())
+    rate = len(codes) / (time.perf_counter() - start)
+    per_scan = len(batches) // len(codes)
+    lat = []
+    for i in range(latency):
+        scan_batches = batches[i * per_scan : (i + 1) * per_scan]
+        for batch in scan_batches:
+            t0 = time.monotonic()
+            source.send(DEVICE.node, batch)
+            if bare_count(await node.read()):
+                lat.append(time.monotonic() - t0)
+    node.close()
+    return rate, lat
+
+
+def pct(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100)[q - 1] * 1e6
+
+
+async def run(scans: int, latency: int) -> None:
+    print(f"USB-HID: {scans} random 18-digit codes typed with a 2 ms gap")
+    print(f"{'decoder alone':<34}{'scans/s':>10}{'keys/s':>11}{'errors':>8}")
+    for layout in ("us", "fr"):
+        codes, events = streams(layout, scans)
+        keys = bare_count(events) * 19
+        n, bare_t = timed(bare_count, events)
+        got, dec_t = timed(decode, layout, events)
+        errors = sum(a != b for a, b in zip(got, codes, strict=False)) + abs(len(got) - len(codes))
+        print(
+            f"{'bare loop (Enter count), ' + layout:<34}{n / bare_t:>10.0f}{keys / bare_t:>11.0f}"
+        )
+        print(
+            f"{'HidDecoder, ' + layout:<34}{len(got) / dec_t:>10.0f}{keys / dec_t:>11.0f}"
+            f"{errors:>8}"
+        )
+    print("a scanner at a 2 ms gap needs 500 keys/s")
+    codes, events = streams("us", min(scans, 5000), seed=2)
+    bare_rate, bare_lat = await bare_run(codes, events, latency)
+    drv_rate, drv_lat = await driver_run(codes, events, latency)
+    print()
+    print(f"{'through the input seam':<34}{'scans/s':>10}{'p50 us':>9}{'p99 us':>9}")
+    print(
+        f"{'bare read loop (Enter count)':<34}{bare_rate:>10.0f}"
+        f"{pct(bare_lat, 50):>9.0f}{pct(bare_lat, 99):>9.0f}"
+    )
+    print(
+        f"{'HidScanner (full Scan)':<34}{drv_rate:>10.0f}"
+        f"{pct(drv_lat, 50):>9.0f}{pct(drv_lat, 99):>9.0f}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scans", type=int, default=10000)
+    parser.add_argument("--latency", type=int, default=2000)
+    args = parser.parse_args()
+    asyncio.run(run(args.scans, args.latency))
+
+
+if __name__ == "__main__":
+    main()

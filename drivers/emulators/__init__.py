@@ -1,0 +1,1 @@
+"""Device emulators: the far end of a pseudo-terminal, acting as real hardware."""

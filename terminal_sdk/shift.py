@@ -1,0 +1,111 @@
+"""The shift's totals per tender, from the journal: one computation for X and Z reports.
+
+An X report is read in the middle of a shift and changes nothing; a Z report
+closes the shift. Both are :func:`shift_report` over the same tender lines,
+so they can never disagree. Counted amounts (what the cashier counts in the
+drawer, or reads off the card terminal's own report) are compared with the
+expected ones per tender.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from protocol.money import format_fen
+
+from .journal import Journal
+
+__all__ = ["ShiftReport", "TenderTotals", "close_shift", "shift_report"]
+
+
+@dataclass
+class TenderTotals:
+    tender: str
+    sales: int = 0
+    sales_fen: int = 0
+    refunds: int = 0
+    refunds_fen: int = 0
+
+    @property
+    def expected_fen(self) -> int:
+        return self.sales_fen - self.refunds_fen
+
+
+@dataclass
+class ShiftReport:
+    kind: str  # "X" or "Z"
+    shift_id: int
+    cashier: str
+    opened_at: float
+    totals: dict[str, TenderTotals] = field(default_factory=dict)
+    counted: dict[str, int] = field(default_factory=dict)
+    printed_at: float = field(default_factory=time.time)
+
+    @property
+    def expected_fen(self) -> int:
+        return sum(t.expected_fen for t in self.totals.values())
+
+    def difference(self, tender: str) -> int | None:
+        """Counted minus expected for ``tender``; None if it was not counted."""
+        if tender not in self.counted:
+            return None
+        expected = self.totals[tender].expected_fen if tender in self.totals else 0
+        return self.counted[tender] - expected
+
+    def as_text(self, width: int = 40) -> str:
+        """The report as plain text for a receipt printer or the screen."""
+        stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.printed_at))
+        opened = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.opened_at))
+        lines = [
+            f"{self.kind} REPORT".center(width),
+            f"shift {self.shift_id}  cashier {self.cashier or '-'}",
+            f"opened {opened}",
+            f"printed {stamp}",
+            "-" * width,
+        ]
+        tenders = sorted(set(self.totals) | set(self.counted))
+        for tender in tenders:
+            t = self.totals.get(tender, TenderTotals(tender))
+            lines.append(tender.upper())
+            lines.append(_row(f"  sales x{t.sales}", format_fen(t.sales_fen), width))
+            lines.append(_row(f"  refunds x{t.refunds}", format_fen(-t.refunds_fen), width))
+            lines.append(_row("  expected", format_fen(t.expected_fen), width))
+            diff = self.difference(tender)
+            if diff is not None:
+                lines.append(_row("  counted", format_fen(self.counted[tender]), width))
+                lines.append(_row("  difference", format_fen(diff), width))
+        lines.append("-" * width)
+        lines.append(_row("TOTAL expected", format_fen(self.expected_fen), width))
+        return "\n".join(lines) + "\n"
+
+
+def _row(label: str, value: str, width: int) -> str:
+    return label + value.rjust(max(width - len(label), 1))
+
+
+def shift_report(
+    journal: Journal, counted: dict[str, int] | None = None, *, kind: str = "X"
+) -> ShiftReport:
+    """Totals of the open shift (raises ``ValueError`` when no shift is open)."""
+    current = journal.current_shift()
+    if current is None:
+        raise ValueError("No shift is open. Open a shift first.")
+    shift_id, cashier, opened_at = current
+    report = ShiftReport(kind, shift_id, cashier, opened_at, counted=dict(counted or {}))
+    for line in journal.tender_lines(shift_id):
+        totals = report.totals.setdefault(line.tender, TenderTotals(line.tender))
+        if line.kind == "sale":
+            totals.sales += 1
+            totals.sales_fen += line.amount_fen
+        else:
+            totals.refunds += 1
+            totals.refunds_fen += line.amount_fen
+    return report
+
+
+def close_shift(journal: Journal, counted: dict[str, int]) -> ShiftReport:
+    """The Z report: the same totals, with counted amounts, and the shift closed."""
+    report = shift_report(journal, counted, kind="Z")
+    journal.close_shift(report.shift_id, report.as_text())
+    return report
