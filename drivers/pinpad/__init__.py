@@ -1,6 +1,7 @@
 """PIN pads: one async interface (:class:`PinPad`), chosen by a device URL with :func:`open_pinpad`.
 
     serial:///dev/ttyUSB1?baud=9600          SerialPinPad  (framed protocol, PROTOCOL.md)
+    hid:///dev/input/by-id/usb-X-event-kbd   KeypadPinPad  (USB numeric keypad, evdev)
     sim:?pins=123456,cancel&delay=0.5        SimPinPad     (scripted customer)
 
 The clear PIN never leaves the pad's side: every pad hands back a sealed
@@ -21,6 +22,7 @@ from .errors import (
     PinPadFault,
     PinPadUnavailable,
 )
+from .keypad import KeypadPinPad
 from .serial_pad import SerialPinPad
 from .sim_pad import SimPinPad
 from .url import ACCEPTED_URLS, parse_pinpad_url
@@ -29,6 +31,7 @@ __all__ = [
     "ACCEPTED_URLS",
     "BadPinPadUrl",
     "CustomerCancelled",
+    "KeypadPinPad",
     "PinEntryEnded",
     "PinEntryStopped",
     "PinEntryTimeout",
@@ -57,6 +60,8 @@ def open_pinpad(url: str) -> PinPad:
             ack_timeout=parsed.number("ack_timeout", 0.5, minimum=0.01),
             retries=parsed.integer("retries", 3),
         )
+    if parsed.scheme == "hid":
+        return KeypadPinPad(parsed.path, grab=parsed.flag("grab", True))
     if parsed.scheme == "sim":
         try:
             return SimPinPad(parsed.listing("pins", ["123456"]), delay=parsed.number("delay", 0.0))

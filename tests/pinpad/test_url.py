@@ -26,6 +26,7 @@ def test_sim_url_defaults_and_script(make_request, opened):
         ("serial:///dev/ttyUSB0?speed=9600", "unknown option speed (a serial pad takes: "),
         ("sim:?pins=12", "4 to 12 digits"),
         ("sim:/tmp/x", "takes no path"),
+        ("hid:///dev/input/event3?grab=maybe", "grab='maybe' must be 0 or 1"),
     ],
 )
 def test_bad_urls_say_why_and_list_what_is_accepted(url, says):
