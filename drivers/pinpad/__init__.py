@@ -2,13 +2,12 @@
 
     serial:///dev/ttyUSB1?baud=9600          SerialPinPad  (framed protocol, PROTOCOL.md)
     hid:///dev/input/by-id/usb-X-event-kbd   KeypadPinPad  (USB numeric keypad, evdev)
+    socket:///run/scanpay/pinpad.sock        SocketPinPad  (the virtual pad app scanpay-pinpad)
     sim:?pins=123456,cancel&delay=0.5        SimPinPad     (scripted customer)
 
 The clear PIN never leaves the pad's side: every pad hands back a sealed
 :class:`protocol.pin.PinEnvelope`.
 """
-
-from __future__ import annotations
 
 from .base import PinPad, PinRequest
 from .entry import PinPolicy
@@ -25,6 +24,7 @@ from .errors import (
 from .keypad import KeypadPinPad
 from .serial_pad import SerialPinPad
 from .sim_pad import SimPinPad
+from .socket_pad import SocketPinPad
 from .url import ACCEPTED_URLS, parse_pinpad_url
 
 __all__ = [
@@ -43,7 +43,9 @@ __all__ = [
     "PinRequest",
     "SerialPinPad",
     "SimPinPad",
+    "SocketPinPad",
     "open_pinpad",
+    "parse_pinpad_url",
 ]
 
 
@@ -62,6 +64,8 @@ def open_pinpad(url: str) -> PinPad:
         )
     if parsed.scheme == "hid":
         return KeypadPinPad(parsed.path, grab=parsed.flag("grab", True))
+    if parsed.scheme == "socket":
+        return SocketPinPad(parsed.path)
     if parsed.scheme == "sim":
         try:
             return SimPinPad(parsed.listing("pins", ["123456"]), delay=parsed.number("delay", 0.0))

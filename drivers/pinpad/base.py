@@ -21,6 +21,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Self
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -118,7 +119,7 @@ class PinPad(ABC):
             self._stop.set()
         await self._close()
 
-    async def __aenter__(self) -> PinPad:
+    async def __aenter__(self) -> Self:
         await self.open()
         return self
 
