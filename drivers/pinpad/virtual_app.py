@@ -29,7 +29,7 @@ from .entry import DIGIT_KEYS, EntryState, PadKey, PinEntry
 __all__ = ["DEFAULT_SOCKET", "PinPadApp", "main"]
 
 DEFAULT_SOCKET = "/run/scanpay/pinpad.sock"
-HINT = "Enter: confirm   Backspace: correct   Esc: cancel"
+HINT = "Enter: confirm  Backspace: correct  Esc: cancel"
 WELCOME = "Welcome"
 
 _KEYS = {"enter": PadKey.ENTER, "backspace": PadKey.BACKSPACE, "escape": PadKey.CANCEL}
@@ -77,8 +77,9 @@ class PinPadApp(App[None]):
 
     def _show_dots(self) -> None:
         typed = self._entry.length if self._entry is not None else 0
-        dots = " ".join("●" * typed) if typed else ("_" if self._entry is not None else "")
-        self.query_one("#dots", Static).update(dots)
+        dots = self.query_one("#dots", Static)
+        dots.update(" ".join("●" * typed) if typed else "_")
+        dots.display = self._entry is not None  # the PIN box only while a PIN is asked for
 
     def _end_entry(self) -> None:
         if self._entry is not None:
