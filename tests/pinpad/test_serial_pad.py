@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import os
+import random
 import tty
 from typing import Any
 
@@ -165,3 +166,21 @@ async def test_a_pad_unplugged_during_entry_is_unavailable(make_request):
         emulator.link.close()  # the pad's end of the line is gone
         with pytest.raises(PinPadUnavailable):
             await reading
+
+
+async def test_every_frame_arrives_once_and_in_order_through_random_faults(make_request, opened):
+    rng = random.Random(42)
+    async with pad_and_emulator(["135790"]) as (pad, emulator):
+        shown: list[str] = []
+        emulator._show = shown.append
+        for i in range(20):
+            nak = rng.randint(0, 2)
+            emulator.faults.nak, emulator.faults.silence = nak, rng.randint(0, 3 - nak)
+            await pad.show_message(f"message {i}")
+        emulator.faults.corrupt = 3  # the pad's KEYS and ENVELOPE frames, damaged on the way
+        envelope = await pad.read_pin(make_request())
+        await asyncio.sleep(0.05)
+    assert [text for text in shown if text.startswith("message")] == [
+        f"message {i}" for i in range(20)
+    ]
+    assert opened(envelope) == "135790"
