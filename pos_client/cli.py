@@ -9,6 +9,7 @@ from terminal_sdk.config import ConfigError, load_config
 
 from .app import PosApp
 from .i18n import LANGUAGES
+from .pinpad import open_till_pad
 
 __all__ = ["main"]
 
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         config.terminal.language = args.lang
     if args.scanner:
         config.devices.scanners = list(args.scanner)
-    PosApp(config).run()
+    PosApp(config, pad_opener=open_till_pad).run()
     return 0
 
 

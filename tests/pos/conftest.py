@@ -20,6 +20,7 @@ import pytest
 from pos_client.app import PosApp
 from pos_client.i18n import set_language
 from pos_client.pin import PadReader
+from pos_client.pinpad import open_till_pad
 from terminal_sdk.client import enrol
 from terminal_sdk.config import TerminalConfig
 from terminal_sdk.credentials import CredentialStore
@@ -110,6 +111,7 @@ class Tills:
             config,
             opener=lambda c: Terminal.open(c, profile=profile),
             pad=pad,
+            pad_opener=open_till_pad,
             hotplug=False,
             health_interval_s=0.5,
         )
