@@ -20,7 +20,7 @@ setup: $(STAMP)
 	@scripts/ensure-debian-packages $(DEBIAN_PACKAGES)
 
 demo: setup
-	$(VENV)/bin/scanpay-paycode --issuer points
+	scripts/pos-demo
 
 test: setup
 	$(PY) -m pytest
