@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import ClassVar
@@ -46,7 +48,7 @@ DemoScan = Callable[[], Awaitable[str]]
 class PosApp(App[None]):
     """The till. ``opener`` makes the :class:`Terminal` (tests pass a shorter query profile)."""
 
-    CSS_PATH = "pos.tcss"
+    CSS_PATH = Path(__file__).parent / "pos.tcss"  # absolute: subclasses live elsewhere
     TITLE = "ScanPay POS"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -214,8 +216,13 @@ class PosApp(App[None]):
         return self.terminal.journal.current_shift() if self.terminal is not None else None
 
     def new_order_no(self) -> str:
-        assert self.terminal is not None
-        return self.terminal.journal.next_number("S")
+        """The sale's number: groups its payments and tender lines in the journal and reports.
+
+        Made here rather than by the journal's counter: it is a label, not a
+        request number the backend deduplicates on, so it needs no disk write
+        of its own before the payment (time to the second + 40 random bits).
+        """
+        return f"S{time.strftime('%y%m%d%H%M%S')}{secrets.token_hex(5)}"
 
     def record_tender(self, order_no: str, tender: RemainderTender, amount_fen: int) -> None:
         """Cash or bank card taken by the till itself joins the shift's totals."""

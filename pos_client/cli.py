@@ -5,20 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from terminal_sdk.config import ConfigError, load_config
+from terminal_sdk.config import ConfigError, TerminalConfig, load_config
 
 from .app import PosApp
 from .i18n import LANGUAGES
 from .pinpad import open_till_pad
 
-__all__ = ["main"]
+__all__ = ["add_till_arguments", "main", "till_config"]
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="scanpay-pos",
-        description="The cashier's till: sales paid with points and wallet codes, refunds, shifts.",
-    )
+def add_till_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options every way of starting the till shares (the demo adds its own)."""
     parser.add_argument(
         "--config",
         help="terminal TOML file (default: $SCANPAY_CONFIG or ~/.config/scanpay/terminal.toml)",
@@ -36,17 +33,31 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def till_config(args: argparse.Namespace) -> TerminalConfig | None:
+    """The configuration with the command line's changes; None (said on stderr) if unusable."""
     try:
         config = load_config(args.config)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return None
     if args.lang:
         config.terminal.language = args.lang
     if args.scanner:
         config.devices.scanners = list(args.scanner)
+    return config
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = add_till_arguments(
+        argparse.ArgumentParser(
+            prog="scanpay-pos",
+            description="The cashier's till: sales paid with points and wallet codes, refunds, "
+            "shifts.",
+        )
+    )
+    config = till_config(parser.parse_args(argv))
+    if config is None:
+        return 2
     PosApp(config, pad_opener=open_till_pad).run()
     return 0
 

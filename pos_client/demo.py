@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from terminal_sdk.config import ConfigError, load_config
-
 from .app import PosApp
-from .i18n import LANGUAGES
+from .cli import add_till_arguments, till_config
 from .pinpad import open_till_pad
 
 __all__ = ["DemoCustomer", "main"]
@@ -38,16 +35,19 @@ class DemoCustomer:
         self.member_no = member_no
         self.admin_token = admin_token
         self.session = ""
+        self._http: httpx.AsyncClient | None = None
 
     async def current_code(self) -> str:
-        async with httpx.AsyncClient(base_url=self.backend_url, timeout=10) as http:
-            if not self.session:
-                self.session = await self._login(http)
-            try:
-                data = await self._ok(http, "POST", "/member/v1/code", json={"wallet": "points"})
-            except DemoError:  # the wallet session ran out: sign in again
-                self.session = await self._login(http)
-                data = await self._ok(http, "POST", "/member/v1/code", json={"wallet": "points"})
+        if self._http is None:  # one client: making one loads the CA bundle, tens of ms
+            self._http = httpx.AsyncClient(base_url=self.backend_url, timeout=10)
+        http = self._http
+        if not self.session:
+            self.session = await self._login(http)
+        try:
+            data = await self._ok(http, "POST", "/member/v1/code", json={"wallet": "points"})
+        except DemoError:  # the wallet session ran out: sign in again
+            self.session = await self._login(http)
+            data = await self._ok(http, "POST", "/member/v1/code", json={"wallet": "points"})
         return str(data["code"])
 
     async def _login(self, http: httpx.AsyncClient) -> str:
@@ -89,29 +89,21 @@ class DemoCustomer:
         return body.get("data")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m pos_client.demo",
-        description="The till for the demo: F8 scans the demo customer's current payment code.",
+def main(argv: list[str] | None = None) -> int:
+    parser = add_till_arguments(
+        argparse.ArgumentParser(
+            prog="python -m pos_client.demo",
+            description="The till for the demo: F8 scans the demo customer's current code.",
+        )
     )
-    parser.add_argument("--config", required=True, help="the demo till's TOML file")
     parser.add_argument("--member", default="M10001", help="the demo customer's member number")
     parser.add_argument(
         "--admin-token-file", required=True, help="file with the demo backend's operator token"
     )
-    parser.add_argument("--lang", choices=LANGUAGES)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    try:
-        config = load_config(args.config)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    args = parser.parse_args(argv)
+    config = till_config(args)
+    if config is None:
         return 2
-    if args.lang:
-        config.terminal.language = args.lang
     token = Path(args.admin_token_file).read_text(encoding="utf-8").strip()
     customer = DemoCustomer(config.backend.url, args.member, token)
     PosApp(config, pad_opener=open_till_pad, demo_scan=customer.current_code).run()
