@@ -67,6 +67,11 @@ class TimedTill(PosApp):
 
     shown: asyncio.Queue[float]
 
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(screen, ResultScreen):
+            self.shown.put_nowait(time.monotonic())
+        return super().push_screen(screen, *args, **kwargs)
+
     def switch_screen(self, screen: Any) -> Any:
         if isinstance(screen, ResultScreen):
             self.shown.put_nowait(time.monotonic())

@@ -26,6 +26,7 @@ from textual.reactive import reactive
 from drivers.scanner import Scan
 from drivers.sim import SimScanner
 from drivers.wedge import Keystroke
+from protocol.models import Tender
 from terminal_sdk.config import TerminalConfig, default_config_path, load_config
 from terminal_sdk.credentials import CredentialsMissing
 from terminal_sdk.terminal import BackendHealth, Health, Terminal
@@ -33,9 +34,11 @@ from terminal_sdk.terminal import BackendHealth, Health, Terminal
 from .devices import DeviceHub, DeviceStatus
 from .i18n import N_, current_language, language_from_locale, set_language, tr
 from .messages import Scanned
+from .payment import PaymentOrder, PaymentRun
 from .pin import PadOpener, PadReader, PadUnavailable
 from .sale import RemainderTender
 from .screens.base import PosScreen
+from .screens.payment import PaymentScreen
 
 __all__ = ["PosApp", "TerminalOpener"]
 
@@ -43,6 +46,7 @@ log = logging.getLogger(__name__)
 
 TerminalOpener = Callable[[TerminalConfig], Terminal]
 DemoScan = Callable[[], Awaitable[str]]
+SLOW_ANSWER_S = 0.3  # an answer slower than this shows the blocking payment screen
 
 
 class PosApp(App[None]):
@@ -82,6 +86,7 @@ class PosApp(App[None]):
         self.health: BackendHealth | None = None
         self.hub = DeviceHub(self._on_scan, self.bump_status, pinpad_url=config.devices.pinpad)
         self.payment_running = False
+        self.payment: PaymentRun | None = None
         self._replayed: set[int] = set()
         self._health_wake = asyncio.Event()
         set_language(language_from_locale(config.terminal.language))
@@ -189,7 +194,7 @@ class PosApp(App[None]):
 
     def _on_scan(self, scan: Scan) -> None:
         screen = self.screen
-        if isinstance(screen, PosScreen) and screen.takes_scans():
+        if isinstance(screen, PosScreen) and screen.takes_scans() and not self.payment_running:
             screen.post_message(Scanned(scan))
         else:
             self.notify(tr("Scan ignored: finish this screen first."), severity="warning")
@@ -209,6 +214,54 @@ class PosApp(App[None]):
             event = events.Key(key.key, key.character)
             self._replayed.add(id(event))
             self.post_message(event)
+
+    # -- payments --------------------------------------------------------------------------
+
+    def start_payment(self, order: PaymentOrder, code: str) -> None:
+        """Send the payment now; the blocking screen shows only if it has to wait."""
+        run = PaymentRun(order, code, self.pad, self._payment_changed)
+        self.payment = run
+        self.payment_running = True
+        self.run_worker(self._pay(run), group="payment", exclusive=True)
+
+    async def _pay(self, run: PaymentRun) -> None:
+        from .screens.result import ResultScreen
+
+        assert self.terminal is not None
+        slow = self.set_timer(SLOW_ANSWER_S, lambda: self._show_payment(run))
+        try:
+            result = await run.run(self.terminal)
+        finally:
+            slow.stop()
+            self.payment_running = False
+            self.payment = None
+        if result.paid:
+            for part in run.order.other_tenders:
+                if part.tender in (Tender.CASH, Tender.BANK_CARD):
+                    tender = RemainderTender(part.tender.value)
+                    self.record_tender(run.order.order_no, tender, part.amount_fen)
+        else:
+            self.check_health_now()
+        self.show_on_pad(result.message(current_language()))
+        screen = ResultScreen(result, run.order)
+        if isinstance(self.screen, PaymentScreen | ResultScreen):
+            await self.switch_screen(screen)
+        else:
+            await self.push_screen(screen)
+
+    def _payment_changed(self, run: PaymentRun) -> None:
+        if isinstance(self.screen, PaymentScreen):
+            self.screen.show()
+        elif run.waiting:
+            self._show_payment(run)
+
+    def _show_payment(self, run: PaymentRun) -> None:
+        if self.payment is run and not isinstance(self.screen, PaymentScreen):
+            self.push_screen(PaymentScreen(run))
+
+    def stop_payment(self) -> None:
+        if self.payment is not None:
+            self.payment.stop()
 
     # -- the sale's bookkeeping --------------------------------------------------------------
 

@@ -37,7 +37,10 @@ class PadReader(Protocol):
 
 
 class PadUnavailable(Exception):
-    """The PIN pad cannot be used; the message says why in plain words."""
+    """The PIN pad cannot be used (not there, not connected); the message says why in plain words.
+
+    Raised by :meth:`PadReader.read` too: the PIN is then taken as the SMS code.
+    """
 
 
 PadOpener = Callable[[str], Awaitable[PadReader]]
@@ -53,10 +56,12 @@ class CashierPinSource:
         *,
         on_request: Callable[[PinRequest], None] | None = None,
         on_digits: Callable[[int], None] | None = None,
+        on_pad_failed: Callable[[str], None] | None = None,
     ) -> None:
         self.pad = pad
         self._on_request = on_request
         self._on_digits = on_digits
+        self._on_pad_failed = on_pad_failed
         self._sms: asyncio.Future[SmsCode] | None = None
 
     @property
@@ -82,6 +87,12 @@ class CashierPinSource:
             waits.add(pad_task)  # type: ignore[arg-type]
         try:
             done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            if pad_task in done and isinstance(pad_task.exception(), PadUnavailable):
+                # no pad to type on: the SMS code the customer reads out still works
+                if self._on_pad_failed is not None:
+                    self._on_pad_failed(str(pad_task.exception()))
+                await asyncio.wait({sms})
+                done = {sms}  # type: ignore[arg-type]
         finally:
             self._sms = None
             if not sms.done():

@@ -19,6 +19,7 @@ from drivers.pinpad import (
     PinEntryEnded,
     PinPad,
     PinPadError,
+    PinPadUnavailable,
     open_pinpad,
 )
 from drivers.pinpad import PinRequest as PadRequest
@@ -38,8 +39,12 @@ class TillPad:
 
     def __init__(self, pad: PinPad) -> None:
         self.pad = pad
-        self.ok = True
         self.detail = pad.description
+
+    @property
+    def ok(self) -> bool:
+        """False while a pad that connects to the till (the virtual pad) is not connected."""
+        return bool(getattr(self.pad, "connected", True))
 
     async def read(
         self, request: PinRequest, on_digits: Callable[[int], None]
@@ -62,12 +67,12 @@ class TillPad:
             with contextlib.suppress(PinPadError, OSError):
                 await self.pad.cancel()  # clear the pad's screen
             raise
-        except PinPadError as exc:
-            self.ok, self.detail = False, str(exc)
-            raise
+        except PinPadUnavailable as exc:
+            self.detail = str(exc)
+            raise PadUnavailable(exc.message(current_language())) from exc
         finally:
             self.pad.on_digits = None
-        self.ok, self.detail = True, self.pad.description
+        self.detail = self.pad.description
         return envelope
 
     async def show(self, text: str) -> None:

@@ -22,9 +22,9 @@ from terminal_sdk.session import PaymentResult
 from ..i18n import N_, current_language, tr
 from ..i18n import points as points_text
 from ..messages import Scanned
+from ..payment import PaymentOrder, wallet_remainder
 from ..sale import RemainderTender
 from .base import PosScreen
-from .payment import PaymentOrder, PaymentScreen, wallet_remainder
 
 __all__ = ["ResultScreen", "TenderResultScreen"]
 
@@ -145,7 +145,7 @@ class ResultScreen(PosScreen):
     def on_scanned(self, message: Scanned) -> None:
         order = self.remainder_order()
         if order is not None:
-            self.app.switch_screen(PaymentScreen(order, message.scan.text))
+            self.pos.start_payment(order, message.scan.text)
 
     def action_done(self) -> None:
         self.pos.back_to_sale(clear=True)

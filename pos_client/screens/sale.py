@@ -22,6 +22,7 @@ from protocol.paycode import CodeKind, classify
 
 from ..i18n import N_, current_language, tr
 from ..messages import Scanned
+from ..payment import first_payment
 from ..sale import RemainderTender, SaleInputError, SalePlan, plan_sale
 from .base import PosScreen
 
@@ -165,11 +166,7 @@ class SaleScreen(PosScreen):
             prompt.add_class("error")
             self.app.bell()
             return
-        from .payment import PaymentScreen, first_payment
-
-        self.app.push_screen(
-            PaymentScreen(first_payment(plan, self.pos.new_order_no()), message.scan.text)
-        )
+        self.pos.start_payment(first_payment(plan, self.pos.new_order_no()), message.scan.text)
 
     def take_by_tender(self, amount_fen: int, tender: RemainderTender) -> None:
         from .result import TenderResultScreen
@@ -194,6 +191,8 @@ class SaleScreen(PosScreen):
     # -- keys ---------------------------------------------------------------------------------
 
     def action_tender(self) -> None:
+        if self.pos.payment_running:
+            return
         self.tender = self.tender.next()
         self.show_tender()
         self.show_plan()
@@ -208,24 +207,35 @@ class SaleScreen(PosScreen):
             return None
 
     def action_all_cash(self) -> None:
+        if self.pos.payment_running:
+            return
         amount = self._whole_amount()
         if amount is not None:
             self.take_by_tender(amount, RemainderTender.CASH)
 
     def action_all_card(self) -> None:
+        if self.pos.payment_running:
+            return
         amount = self._whole_amount()
         if amount is not None:
             self.take_by_tender(amount, RemainderTender.BANK_CARD)
 
     def action_clear(self) -> None:
+        if self.pos.payment_running:  # the payment is being sent: Esc stops it, as on its screen
+            self.pos.stop_payment()
+            return
         self.new_sale()
 
     def action_refund(self) -> None:
+        if self.pos.payment_running:
+            return
         from .refund import RefundScreen
 
         self.app.push_screen(RefundScreen())
 
     def action_shift(self) -> None:
+        if self.pos.payment_running:
+            return
         from .shift import ShiftScreen
 
         self.app.push_screen(ShiftScreen())

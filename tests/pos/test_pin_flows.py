@@ -83,3 +83,21 @@ async def test_stopping_a_waiting_payment_reverses_it(tills):
         assert "The payment was stopped; nothing was charged." in text
         assert pad_shown(app)[-2:] == ["", "The payment was stopped; nothing was charged."]
     assert member.account()["balance_points"] == 50_000
+
+
+async def test_a_pin_pad_that_is_not_there_leaves_the_sms_code(tills, tmp_path):
+    member = tills.backend.member(points=50_000)
+    member.set_limit(0)
+    # the till serves the virtual pad's socket, but no pad app has connected to it
+    config = tills.config(pinpad=f"socket://{tmp_path / 'pad.sock'}")
+    app = await tills.app(config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sell(pilot, "30")
+        assert "PIN pad ✗" in screen_text(app)
+        scan(app, member.code())
+        await wait_for_text(pilot, "The PIN pad is not answering: ask the customer for the SMS")
+        code = member.request_sms("pay")  # the customer asks the wallet for a payment code
+        await pilot.press("f7", *code, "enter")
+        await wait_for_screen(pilot, ResultScreen)
+        assert "P A I D" in screen_text(app)
+    assert member.account()["balance_points"] == 47_000

@@ -19,8 +19,9 @@ from textual.widgets import Input
 
 from pos_client.app import PosApp
 from pos_client.i18n import set_language
+from pos_client.payment import PaymentOrder, PaymentRun
 from pos_client.sale import RemainderTender, SalePlan
-from pos_client.screens.payment import PaymentOrder, PaymentScreen
+from pos_client.screens.payment import PaymentScreen
 from pos_client.screens.refund import RefundScreen
 from pos_client.screens.result import ResultScreen
 from pos_client.screens.sale import SaleScreen
@@ -101,11 +102,8 @@ async def settle(pilot, health: Health = Health.OK) -> None:
     await pilot.pause()
 
 
-class StillPayment(PaymentScreen):
-    """The waiting screen frozen in one state: no session runs, the clock stands still."""
-
-    def pay(self) -> None:  # type: ignore[override]
-        pass
+class StillPayment(PaymentRun):
+    """A payment frozen in one state: no session runs, the clock stands still."""
 
     def clock(self) -> float:
         return 1000.0
@@ -125,14 +123,12 @@ async def offline(pilot) -> None:
 
 async def waiting_for_pin(pilot) -> None:
     await settle(pilot)
-    screen = StillPayment(ORDER, CODE)
-    await pilot.app.push_screen(screen)
-    screen.kind = EventKind.WAITING_FOR_PIN
-    screen.attempts_left = 4
-    screen.digits = 2
-    screen.deadline = 1046.0
-    screen.note = ""
-    screen.show()
+    payment = StillPayment(ORDER, CODE, pilot.app.pad, lambda _run: None)
+    payment.kind = EventKind.WAITING_FOR_PIN
+    payment.attempts_left = 4
+    payment.digits = 2
+    payment.deadline = 1046.0
+    await pilot.app.push_screen(PaymentScreen(payment))
     await pilot.pause()
 
 

@@ -80,7 +80,7 @@ def test_make_demo_pays_with_points_and_with_the_pin_on_the_virtual_pad(tmp_path
         # the outer terminal is what a user's terminal is to `make demo`
         outer.start("scripts/pos-demo; sleep 30", env)
         outer.wait_for("Type the amount, then scan", within=60)  # the sale screen, after settling
-        outer.wait_for("PIN pad ✓")
+        outer.wait_for("PIN pad ✓")  # the virtual pad (the other window) has connected
         outer.keys("1", "2", ".", "5", "0", "Enter")
         outer.wait_for("Total CNY 12.50")
         outer.keys("F8")  # the demo key: the simulated scanner reads Li Wei's current code
