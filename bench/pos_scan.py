@@ -9,9 +9,10 @@ temporary directory), the till (``PosApp``, headless under Textual's pilot)
 reading a serial scanner on a pseudo-terminal with the emulator on the far
 end, the demo customer's codes fetched from the member API between payments
 (not timed). Measured: from just after the code's last byte is written to
-the moment the till switches to the result screen. Beside it, in the same
-run: the SDK's own pay round trip on the same backend (what the till cannot
-go below), and DESIGN.md's limit for the till, p50 under 30 ms.
+the moment the till decides to show the result screen (it is drawn a frame
+later). Beside it, interleaved payment by payment so both see the same load:
+the SDK's own pay round trip on the same backend and journal (what the till
+cannot go below), and DESIGN.md's limit for the till, p50 under 30 ms.
 """
 
 from __future__ import annotations
@@ -46,7 +47,6 @@ from terminal_sdk.client import enrol
 from terminal_sdk.config import TerminalConfig
 from terminal_sdk.credentials import CredentialStore
 from terminal_sdk.journal import Journal
-from terminal_sdk.terminal import Terminal
 
 LIMIT_P50_MS = 30.0
 
@@ -122,15 +122,17 @@ async def run(url: str, seeded: dict[str, Any], token: str, payments: int, work:
     with SerialScannerEmulator(work / "scanner") as gun:
         config.devices.scanners = [f"serial://{gun.path}"]
         await till_run(config, gun, customer, payments)
-        await sdk_run(config, customer, payments)
 
 
 async def till_run(
     config: TerminalConfig, gun: SerialScannerEmulator, customer: DemoCustomer, payments: int
 ) -> None:
+    """Each round: one payment through the till, then one through the SDK alone, interleaved
+    so that both see the same load on this shared machine."""
     app = TimedTill(config, hotplug=False, health_interval_s=3600)
     app.shown = asyncio.Queue()
-    took: list[float] = []
+    till: list[float] = []
+    sdk: list[float] = []
 
     def on_sale() -> bool:
         return isinstance(app.screen, SaleScreen)
@@ -138,33 +140,29 @@ async def till_run(
     async with app.run_test(size=(80, 24)) as pilot:
         while not on_sale():
             await pilot.pause(0.05)
+        assert app.terminal is not None
         for _ in range(payments):
             await pilot.press("1", "enter")
             code = await customer.current_code()
             gun.scan(code)
             written = time.monotonic()
             shown = await asyncio.wait_for(app.shown.get(), 10)
-            took.append((shown - written) * 1000)
+            till.append((shown - written) * 1000)
             await pilot.pause(0.02)
             assert isinstance(app.screen, ResultScreen) and app.screen.result.paid
             await pilot.press("enter")
             while not on_sale():
                 await pilot.pause(0.01)
-    print(f"till, scan to result      {ms(took)}   limit p50 < {LIMIT_P50_MS:.0f} ms")
-    verdict = "within" if statistics.median(took) < LIMIT_P50_MS else "OVER"
-    print(f"  -> {verdict} the limit")
-
-
-async def sdk_run(config: TerminalConfig, customer: DemoCustomer, payments: int) -> None:
-    took: list[float] = []
-    async with Terminal.open(config) as terminal:
-        for _ in range(payments):
             code = await customer.current_code()
             started = time.monotonic()
-            result = await terminal.session().pay(code, 100)
-            took.append((time.monotonic() - started) * 1000)
+            result = await app.terminal.session().pay(code, 100)
+            sdk.append((time.monotonic() - started) * 1000)
             assert result.paid, result
-    print(f"SDK alone, pay round trip {ms(took)}   (the floor under the till)")
+    print(f"till, scan to result       {ms(till)}   limit p50 < {LIMIT_P50_MS:.0f} ms")
+    print(f"SDK alone, pay round trip  {ms(sdk)}   (the floor under the till)")
+    verdict = "within" if statistics.median(till) < LIMIT_P50_MS else "OVER"
+    ratio = statistics.median(till) / statistics.median(sdk)
+    print(f"  -> {verdict} the limit; the till's p50 is {ratio:.2f}x the SDK's")
 
 
 def main() -> None:
