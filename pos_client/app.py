@@ -222,7 +222,7 @@ class PosApp(App[None]):
         run = PaymentRun(order, code, self.pad, self._payment_changed)
         self.payment = run
         self.payment_running = True
-        self.run_worker(self._pay(run), group="payment", exclusive=True)
+        self.run_worker(self._pay(run), group="payment")
 
     async def _pay(self, run: PaymentRun) -> None:
         from .screens.result import ResultScreen
@@ -231,9 +231,11 @@ class PosApp(App[None]):
         slow = self.set_timer(SLOW_ANSWER_S, lambda: self._show_payment(run))
         try:
             result = await run.run(self.terminal)
+        except BaseException:
+            self.payment_running = False
+            raise
         finally:
             slow.stop()
-            self.payment_running = False
             self.payment = None
         if result.paid:
             for part in run.order.other_tenders:
@@ -243,11 +245,16 @@ class PosApp(App[None]):
         else:
             self.check_health_now()
         self.show_on_pad(result.message(current_language()))
+        # still "running" until the result is on screen (ResultScreen.on_mount): a scan meanwhile
+        # must not reach the screen being replaced
         screen = ResultScreen(result, run.order)
         if isinstance(self.screen, PaymentScreen | ResultScreen):
-            await self.switch_screen(screen)
+            self.switch_screen(screen)
         else:
-            await self.push_screen(screen)
+            self.push_screen(screen)
+
+    def result_shown(self) -> None:
+        self.payment_running = False
 
     def _payment_changed(self, run: PaymentRun) -> None:
         if isinstance(self.screen, PaymentScreen):

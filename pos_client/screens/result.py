@@ -71,6 +71,9 @@ class ResultScreen(PosScreen):
     def takes_scans(self) -> bool:
         return self.remainder_order() is not None
 
+    def on_mount(self) -> None:
+        self.pos.result_shown()
+
     def body(self) -> ComposeResult:
         paid = self.result.paid
         with Vertical(id="result"):
