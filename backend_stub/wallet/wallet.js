@@ -358,8 +358,18 @@
     session = null;
     stopTimers();
     current = null;
+    account = null;
     baseline = undefined;
+    clearWallet();
     showSignIn(message);
+  }
+
+  function clearWallet() {  // nothing of this member stays on the page for the next one
+    ["hello", "digits", "countdown", "balance-points", "balance-card", "limit-now", "limit-max",
+      "result-title", "result-detail"].forEach((id) => { $(id).textContent = ""; });
+    ["qr", "barcode"].forEach((id) => { $(id).removeAttribute("src"); show(id, false); });
+    $("records").replaceChildren();
+    show("result", false);
   }
 
   async function signOut() {

@@ -98,3 +98,8 @@ def test_symbols_of_a_code():
     assert len(bars) == 11 + 9 * 11 + 11 + 13 and bars[0] and bars[-1]
     matrix = qr_modules(code)
     assert len(matrix) == 21 and all(len(row) == 21 for row in matrix)  # version 1 fits 18 digits
+
+
+def test_serve_prints_the_wallet_pages_address(backend_sqlite):
+    printed = backend_sqlite.server.log_path.read_text()
+    assert f"Customer wallet page: {backend_sqlite.url}/wallet" in printed

@@ -184,6 +184,8 @@ def test_sign_out_kills_the_code_on_screen(backend_sqlite, phone):
     code = shown_code(phone)
     phone.click("#sign-out")
     expect(phone.locator("#signin-message")).to_have_text("You are signed out.")
+    for part in ("#hello", "#digits", "#balance-points", "#records"):  # nothing left for the next
+        expect(phone.locator(part)).to_have_text("")
     assert terminal.pay(code, 10)["reason"] == ErrorCode.CODE_EXPIRED
 
 
