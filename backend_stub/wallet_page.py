@@ -39,6 +39,7 @@ __all__ = ["PAGE_HEADERS", "NoStoreMiddleware", "install_wallet_page", "wallet_r
 
 _FILES = {
     "wallet.js": "text/javascript; charset=utf-8",
+    "wallet-text.js": "text/javascript; charset=utf-8",
     "wallet.css": "text/css; charset=utf-8",
 }
 

@@ -7,10 +7,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-import zxingcpp
+import numpy as np
 from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from drivers.camera import Decoded, decode_detailed
 from protocol.paycode import mask
 from tests.conftest import LiveBackend
 
@@ -35,10 +36,9 @@ def open_phone(browser: Browser, locale: str = "en-US") -> BrowserContext:
     return context
 
 
-def decode(png: bytes) -> dict[str, str]:
-    """Every code zxing-cpp reads in a screenshot, by format ("QRCode", "Code128")."""
-    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
-    return {result.format.name: result.text for result in found}
+def read_codes(png: bytes) -> list[Decoded]:
+    """What the camera driver's decoder reads in a screenshot (each text once)."""
+    return decode_detailed(np.asarray(Image.open(io.BytesIO(png)).convert("L")))
 
 
 def sign_in(page: Page, live: LiveBackend, member_no: str) -> None:

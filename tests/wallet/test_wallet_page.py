@@ -15,8 +15,8 @@ from tests.harness import Member
 from .browser import (
     SHORT_CODE_TTL_S,
     bearer_of,
-    decode,
     open_phone,
+    read_codes,
     shown_code,
     sign_in,
     wait_for_new_code,
@@ -32,10 +32,11 @@ def test_sign_in_show_a_code_that_decodes_pay_and_see_the_result(backend_sqlite,
 
     # The code on screen: QR and Code128 carry the same live code of the points wallet.
     expect(phone.locator("#countdown")).to_contain_text("New code in")
-    read = decode(phone.locator("#code-card").screenshot())
-    assert read.keys() == {"QRCode", "Code128"}
-    code = read["QRCode"]
-    assert read["Code128"] == code
+    [qr] = read_codes(phone.locator("#qr").screenshot())
+    [bars] = read_codes(phone.locator("#barcode").screenshot())
+    assert (qr.symbology, bars.symbology) == ("qr", "code128")
+    code = qr.text
+    assert bars.text == code
     info = classify(code)
     assert info.kind is CodeKind.OWN and info.issuer is Issuer.POINTS
     assert phone.inner_text("#digits").replace(" ", "") == mask(code)  # masked until tapped
@@ -196,6 +197,8 @@ def test_a_chinese_phone_gets_chinese_and_plain_errors(backend_sqlite, chromium)
     page = context.new_page()
     page.goto(f"{live.url}/wallet")
     expect(page.locator("h1")).to_have_text("登录")
+    keys = "(lang) => Object.keys(window.WALLET_TEXT[lang]).sort()"
+    assert page.evaluate(keys, "zh") == page.evaluate(keys, "en")  # every text in both
     page.click("#send-sms")
     expect(page.locator("#signin-message")).to_have_text("请输入会员号（字母和数字，最多32位）。")
     page.fill("#member-no", made["member_no"])
