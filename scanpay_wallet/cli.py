@@ -43,7 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--member", default=DEMO_MEMBER, help="member number (default: the demo's %(default)s)"
     )
-    parser.add_argument("--wallet", choices=["points", "card"], default="points")
+    parser.add_argument(
+        "--wallet",
+        choices=["points", "card"],
+        default="points",
+        help="which wallet's code: points or the stored-value card (default: %(default)s)",
+    )
     sign_in = parser.add_argument_group("signing in (when no session is saved)")
     sign_in.add_argument(
         "--admin-token",
