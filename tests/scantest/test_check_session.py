@@ -125,3 +125,28 @@ def test_the_console_script_in_a_scripted_session_over_a_pty(gun):
     assert lines[-1] == "RESULT: FAIL (1 of 3 checks failed)"
     assert any(line.startswith("  FAIL  product-ean13   read '6901234567890'") for line in lines)
     assert sum(line.startswith("  PASS  points-") for line in lines) == 2
+
+
+def test_the_check_command_against_a_camera_reading_a_clip_of_the_codes(tmp_path, capsys):
+    """The camera driver as the scanner: a clip showing each chosen code in turn, as rendered."""
+    import cv2
+    import numpy as np
+
+    from drivers.scantest.pictures import check_image
+
+    chosen = checks_named("points,wechat")
+    path = str(tmp_path / "codes.mp4")
+    writer = cv2.VideoWriter(path, cv2.VideoWriter.fourcc(*"mp4v"), 30, (640, 480))
+    for check in chosen:
+        picture = check_image(check)
+        scale = min(600 / picture.shape[1], 440 / picture.shape[0], 1.0)
+        picture = cv2.resize(picture, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        frame = np.full((480, 640), 230, np.uint8)
+        frame[20 : 20 + picture.shape[0], 20 : 20 + picture.shape[1]] = picture
+        for _ in range(8):
+            writer.write(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR))
+    writer.release()
+    assert main(["check", f"camera://{path}?fps=60", "--only", "points,wechat", "--no-show"]) == 0
+    out = capsys.readouterr().out
+    assert sum(line.startswith("  PASS  ") for line in out.splitlines()) == 4
+    assert out.rstrip().endswith("RESULT: PASS")
