@@ -114,14 +114,18 @@ class _FrameSlot:
                 self._stats.frames_dropped += 1
             self._frame = (frame, taken_at)
             self._stats.frames_read += 1
-        self._loop.call_soon_threadsafe(self._wake.set)
+        self._wake_loop()
 
     def stop(self, why: _Stopped) -> None:
         """Reader thread: no more frames will come."""
         with self._lock:
             if self._stopped is None:
                 self._stopped = why
-        self._loop.call_soon_threadsafe(self._wake.set)
+        self._wake_loop()
+
+    def _wake_loop(self) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is waiting
+            self._loop.call_soon_threadsafe(self._wake.set)
 
     async def take(self) -> tuple[Any, float] | _Stopped:
         """The newest frame (and when it was read), or why there are no more."""
@@ -289,10 +293,9 @@ class CameraScanner(Scanner):
                 found = await loop.run_in_executor(decoder, self._decode, frame)
                 self._deliver(found, taken_at)
         finally:
-            # in a thread, shielded: a read in progress is waited for, and the release
-            # happens even if the close that got us here is cancelled itself
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.shield(asyncio.to_thread(stop_and_release))
+            # in a thread (a read in progress is waited for), shielded: the release
+            # completes even if the close that got us here is itself cancelled
+            await asyncio.shield(asyncio.to_thread(stop_and_release))
 
     def _read_frames(
         self, capture: Capture, slot: _FrameSlot, halt: threading.Event, period: float

@@ -3,6 +3,7 @@
 import asyncio
 import io
 import os
+import re
 import subprocess
 import sys
 import time
@@ -40,7 +41,7 @@ async def test_serial_bytes_in_hex_and_text_with_timing_and_the_framing_found(gu
     gun.prefix, gun.suffix = b"\x02", b"\r\n"
 
     def scan_two():
-        gun.scan(CODE, aim="]Q1", chunks=3, pause=0.01)
+        gun.scan(CODE, aim="]Q1", chunks=3, pause=0.08)
         gun.scan("6901234567892", aim="]E0")
 
     url = f"serial://{gun.path}?prefix=hex:02&suffix=crlf"
@@ -50,7 +51,8 @@ async def test_serial_bytes_in_hex_and_text_with_timing_and_the_framing_found(gu
     assert f"scan 1: {CODE}  (18 characters from {gun.path})" in first
     assert "  symbology : qr (AIM identifier ]Q1)" in first
     assert "  terminal  : our payment code, points" in first
-    assert "  bytes     : 24 in 3 reads over " in first and "; between them min " in first
+    # three writes 80 ms apart: read apart, unless this machine stalled the reader that long
+    assert re.search(r"  bytes     : 24 in [23] reads over \d+\.\d ms; between them min ", first)
     assert "    0000  02 5d 51 31 38 31 32 30 34 36 31 37 33 38 35 39  |.]Q1812046173859|" in first
     assert "    0010  32 36 34 37 33 30 0d 0a" in first
     assert (
