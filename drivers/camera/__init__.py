@@ -7,6 +7,6 @@ builds on it.
 """
 
 from .decoder import Decoded, decode, decode_detailed
-from .render import code128_image, qr_image
+from .render import code128_image, ean13_image, qr_image
 
-__all__ = ["Decoded", "code128_image", "decode", "decode_detailed", "qr_image"]
+__all__ = ["Decoded", "code128_image", "decode", "decode_detailed", "ean13_image", "qr_image"]

@@ -17,7 +17,7 @@ event loop.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 import cv2
@@ -26,13 +26,38 @@ import numpy.typing as npt
 import zxingcpp
 from pyzbar import pyzbar
 
-__all__ = ["Decoded", "decode", "decode_detailed", "to_gray"]
+__all__ = ["SYMBOLOGIES", "Decoded", "decode", "decode_detailed", "to_gray"]
 
 Gray = npt.NDArray[np.uint8]
 
-_ZXING_FORMATS = zxingcpp.barcode_formats_from_str("QRCode,Code128")
-_ZBAR_SYMBOLS = [pyzbar.ZBarSymbol.QRCODE, pyzbar.ZBarSymbol.CODE128]
+SYMBOLOGIES = ("qr", "code128")
+"""What the decoder looks for (the formats payment codes use); a caller may narrow it."""
+
+_ZXING_NAMES = {"qr": "QRCode", "code128": "Code128"}
+_ZBAR_SYMBOL = {"qr": pyzbar.ZBarSymbol.QRCODE, "code128": pyzbar.ZBarSymbol.CODE128}
 _SYMBOLOGY = {"QRCode": "qr", "Code128": "code128", "QRCODE": "qr", "CODE128": "code128"}
+
+
+@dataclass(frozen=True)
+class _Whitelist:
+    """The formats to look for, in each library's terms."""
+
+    zxing: zxingcpp.BarcodeFormats
+    zbar: tuple[object, ...]
+
+    @classmethod
+    def of(cls, symbologies: Collection[str]) -> _Whitelist:
+        unknown = sorted(set(symbologies) - set(SYMBOLOGIES))
+        if unknown or not symbologies:
+            raise ValueError(
+                f"the camera decoder reads {' and '.join(SYMBOLOGIES)}, not {unknown or 'nothing'}"
+            )
+        names = ",".join(_ZXING_NAMES[s] for s in SYMBOLOGIES if s in symbologies)
+        zbar = tuple(_ZBAR_SYMBOL[s] for s in SYMBOLOGIES if s in symbologies)
+        return cls(zxingcpp.barcode_formats_from_str(names), zbar)
+
+
+_ALL = _Whitelist.of(SYMBOLOGIES)
 
 _MAX_REGIONS = 4
 _MIN_REGION_AREA = 150  # in the half-size search image
@@ -72,8 +97,10 @@ def to_gray(image: npt.NDArray[np.generic]) -> Gray:
     raise ValueError(f"expected a gray, BGR or BGRA image, not shape {image.shape}")
 
 
-def _zxing(gray: Gray, found_by: str, *, downscale: bool = True) -> list[Decoded]:
-    results = zxingcpp.read_barcodes(gray, formats=_ZXING_FORMATS, try_downscale=downscale)
+def _zxing(
+    gray: Gray, found_by: str, formats: _Whitelist, *, downscale: bool = True
+) -> list[Decoded]:
+    results = zxingcpp.read_barcodes(gray, formats=formats.zxing, try_downscale=downscale)
     return [
         Decoded(r.text, _SYMBOLOGY.get(r.format.name, r.format.name.lower()), found_by)
         for r in results
@@ -81,9 +108,9 @@ def _zxing(gray: Gray, found_by: str, *, downscale: bool = True) -> list[Decoded
     ]
 
 
-def _zbar(gray: Gray, found_by: str) -> list[Decoded]:
+def _zbar(gray: Gray, found_by: str, formats: _Whitelist) -> list[Decoded]:
     found = []
-    for symbol in pyzbar.decode(gray, symbols=_ZBAR_SYMBOLS):
+    for symbol in pyzbar.decode(gray, symbols=list(formats.zbar)):
         try:
             text = symbol.data.decode("utf-8")
         except UnicodeDecodeError:
@@ -138,14 +165,14 @@ def _upright_crop(gray: Gray, rect: _Rect) -> Gray:
     )
 
 
-def _hard_passes(gray: Gray) -> Iterator[list[Decoded]]:
+def _hard_passes(gray: Gray, formats: _Whitelist) -> Iterator[list[Decoded]]:
     """What to try, cheapest and likeliest first, once the fast pass found nothing."""
     crops = [_upright_crop(gray, rect) for rect in _code_like_regions(gray)]
     for crop in crops:
-        yield _zxing(crop, "zxing-region", downscale=False)
-        yield _zxing(_u8(_CLAHE.apply(crop)), "zxing-region-clahe", downscale=False)
+        yield _zxing(crop, "zxing-region", formats, downscale=False)
+        yield _zxing(_u8(_CLAHE.apply(crop)), "zxing-region-clahe", formats, downscale=False)
     if crops:
-        yield _zbar(crops[0], "zbar-region")
+        yield _zbar(crops[0], "zbar-region", formats)
 
 
 def _unique(found: list[Decoded]) -> list[Decoded]:
@@ -158,13 +185,20 @@ def _unique(found: list[Decoded]) -> list[Decoded]:
     return unique
 
 
-def decode_detailed(image: npt.NDArray[np.generic]) -> list[Decoded]:
-    """Every code found in ``image`` (gray, BGR or BGRA), each text once, with how it was found."""
+def decode_detailed(
+    image: npt.NDArray[np.generic], symbologies: Collection[str] = SYMBOLOGIES
+) -> list[Decoded]:
+    """Every code found in ``image`` (gray, BGR or BGRA), each text once, with how it was found.
+
+    ``symbologies`` narrows the search (``("qr",)``: QR only, a little faster);
+    ``ValueError`` for one the decoder does not read.
+    """
+    formats = _ALL if tuple(symbologies) == SYMBOLOGIES else _Whitelist.of(symbologies)
     gray = to_gray(image)
-    found = _zxing(gray, "zxing")
+    found = _zxing(gray, "zxing", formats)
     if found:
         return _unique(found)
-    for attempt in _hard_passes(gray):
+    for attempt in _hard_passes(gray, formats):
         if attempt:
             return _unique(attempt)
     return []

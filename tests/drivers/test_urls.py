@@ -1,7 +1,5 @@
 """Device URLs: parsing, the messages for bad ones, and the scheme registry."""
 
-import re
-
 import pytest
 
 from drivers import urls
@@ -69,14 +67,14 @@ def test_a_scheme_whose_module_is_missing_is_reported_as_not_installed(monkeypat
         open_scanner("lazy:")
 
 
-def test_camera_urls_go_to_the_camera_module_when_this_build_has_one():
-    try:
-        scanner = open_scanner("camera:0")
-    except DeviceUrlError as exc:
-        # drivers.camera may hold only the frame decoder until the camera scanner lands
-        assert re.search(r"camera driver is not installed|did not register the camera", str(exc))
-    else:
-        assert scanner.device
+def test_camera_urls_go_to_the_camera_driver():
+    from drivers.camera.scanner import CameraScanner
+
+    scanner = open_scanner("camera:0")
+    assert isinstance(scanner, CameraScanner) and scanner.device == "camera:0"
+    video = open_scanner("camera:///srv/clips/till.mp4")
+    assert isinstance(video, CameraScanner) and video.source == "/srv/clips/till.mp4"
+    assert "?dedupe: milliseconds a code must be out of sight" in describe_schemes()
 
 
 def test_a_module_can_register_a_scheme():
