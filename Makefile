@@ -42,7 +42,7 @@ pos-catalog: setup
 	$(VENV)/bin/pybabel extract -k tr -k N_ -k ngettext:1,2 --no-location --sort-output \
 		-o pos_client/locale/pos.pot pos_client
 	$(VENV)/bin/pybabel update -i pos_client/locale/pos.pot -d pos_client/locale -D pos \
-		--no-location --ignore-obsolete
+		--ignore-obsolete --no-wrap
 
 # Refresh the POS's screen snapshots after a deliberate change (look at the SVGs before committing).
 pos-snapshots: setup
