@@ -129,7 +129,7 @@ async def till_run(
 ) -> None:
     """Each round: one payment through the till, then one through the SDK alone, interleaved
     so that both see the same load on this shared machine."""
-    app = TimedTill(config, hotplug=False, health_interval_s=3600)
+    app = TimedTill(config, device_events=None, health_interval_s=3600)
     app.shown = asyncio.Queue()
     till: list[float] = []
     sdk: list[float] = []

@@ -14,7 +14,7 @@ import contextlib
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -23,6 +23,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 
+from drivers.hotplug import DeviceEvent, watch_devices
 from drivers.scanner import Scan
 from drivers.sim import SimScanner
 from drivers.wedge import Keystroke
@@ -46,11 +47,14 @@ log = logging.getLogger(__name__)
 
 TerminalOpener = Callable[[TerminalConfig], Terminal]
 DemoScan = Callable[[], Awaitable[str]]
+DeviceEvents = Callable[[], AsyncIterator[DeviceEvent]]
+"""Where news of devices plugged in and out comes from (None: not watched)."""
 SLOW_ANSWER_S = 0.3  # an answer slower than this shows the blocking payment screen
 
 
 class PosApp(App[None]):
-    """The till. ``opener`` makes the :class:`Terminal` (tests pass a shorter query profile)."""
+    """The till. ``opener`` makes the :class:`Terminal` (tests pass a shorter query profile);
+    ``device_events`` is the hot-plug news (udev or polling by default)."""
 
     CSS_PATH = Path(__file__).parent / "pos.tcss"  # absolute: subclasses live elsewhere
     TITLE = "ScanPay POS"
@@ -70,7 +74,7 @@ class PosApp(App[None]):
         pad: PadReader | None = None,
         pad_opener: PadOpener | None = None,
         health_interval_s: float = 5.0,
-        hotplug: bool = True,
+        device_events: DeviceEvents | None = watch_devices,
         demo_scan: DemoScan | None = None,
     ) -> None:
         super().__init__()
@@ -80,7 +84,7 @@ class PosApp(App[None]):
         self.pad_problem = ""
         self.pad_opener = pad_opener
         self.health_interval_s = health_interval_s
-        self.hotplug = hotplug
+        self.device_events = device_events
         self.demo_scan = demo_scan
         self.terminal: Terminal | None = None
         self.health: BackendHealth | None = None
@@ -102,8 +106,10 @@ class PosApp(App[None]):
         await self.hub.start(self.config.devices.scanners)
         if self.hub.wedge is not None:
             self.hub.wedge.on_keys = self._replay_keys
-        if self.hotplug:
-            self.run_worker(self.hub.follow_hotplug(), name="hotplug", exit_on_error=False)
+        if self.device_events is not None:
+            self.run_worker(
+                self.hub.follow_hotplug(self.device_events), name="hotplug", exit_on_error=False
+            )
         self.open_terminal()
 
     def open_terminal(self) -> None:

@@ -101,6 +101,7 @@ class Tills:
         enrolled: bool = True,
         shift: bool = True,
         profile: QueryProfile = FAST,
+        device_events: Any = None,
     ) -> PosApp:
         config = config or self.config()
         if enrolled:
@@ -112,7 +113,7 @@ class Tills:
             opener=lambda c: Terminal.open(c, profile=profile),
             pad=pad,
             pad_opener=open_till_pad,
-            hotplug=False,
+            device_events=device_events,
             health_interval_s=0.5,
         )
 

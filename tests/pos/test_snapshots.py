@@ -18,15 +18,17 @@ import pytest
 from textual.widgets import Input
 
 from pos_client.app import PosApp
-from pos_client.i18n import set_language
+from pos_client.i18n import current_language, set_language, tr
 from pos_client.payment import PaymentOrder, PaymentRun
 from pos_client.sale import RemainderTender, SalePlan
+from pos_client.screens.enrol import EnrolScreen
 from pos_client.screens.payment import PaymentScreen
 from pos_client.screens.refund import RefundScreen
-from pos_client.screens.result import ResultScreen
+from pos_client.screens.result import ResultScreen, TenderResultScreen
 from pos_client.screens.sale import SaleScreen
 from pos_client.screens.shift import ShiftScreen
-from protocol.errors import ErrorCode
+from pos_client.screens.startup import StartupScreen
+from protocol.errors import ErrorCode, message_for
 from protocol.models import TradeState, TradeView
 from protocol.paycode import Issuer
 from terminal_sdk.config import TerminalConfig
@@ -86,7 +88,7 @@ def till(tmp_path: Path, lang: str, cashier: str = "Mei") -> PosApp:
         config,
         opener=lambda c: Terminal(c, creds),
         pad=IdlePad(),
-        hotplug=False,
+        device_events=None,
         health_interval_s=3600,
     )
 
@@ -172,6 +174,54 @@ async def z_report(pilot) -> None:
     await pilot.pause()
 
 
+class SettledStartup(StartupScreen):
+    """The start-up screen after settling two payments a crash left in doubt."""
+
+    def settle(self) -> None:  # type: ignore[override]
+        self.lines = [
+            "P261124152959000121a0b1  CNY 8.00  "
+            + tr("PAID")
+            + ": "
+            + tr("The customer has paid."),
+            "P261124152959000122c3d4  CNY 3.50  "
+            + tr("NOT CHARGED")
+            + ": "
+            + message_for(ErrorCode.PAYMENT_TIMED_OUT, current_language()),
+        ]
+        self.done = True
+        self.summary = (
+            tr(
+                "Settled {p} payment(s) and {r} refund(s) left in doubt; "
+                "{w} still wait for the backend.",
+                p=2,
+                r=0,
+                w=0,
+            )
+            + "  "
+            + tr("Enter: continue.")
+        )
+        self.show()
+
+
+async def starting(pilot) -> None:
+    await settle(pilot)
+    await pilot.app.push_screen(SettledStartup())
+    await pilot.pause()
+
+
+async def enrolling(pilot) -> None:
+    await settle(pilot)
+    screen = EnrolScreen()
+    await pilot.app.push_screen(screen)
+    screen.query_one("#url", Input).value = "http://127.0.0.1:8700"
+    await pilot.pause()
+
+
+async def cash_taken(pilot) -> None:
+    await settle(pilot)
+    await pilot.app.push_screen(TenderResultScreen(2250, RemainderTender.CASH, ORDER.order_no))
+
+
 SCREENS = {
     "sale": sale("12.50"),
     "sale-offline": offline,
@@ -180,6 +230,9 @@ SCREENS = {
     "not-charged": not_charged,
     "refund-confirm": refund_confirm,
     "z-report": z_report,
+    "enrol": enrolling,
+    "startup-settled": starting,
+    "cash-taken": cash_taken,
 }
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import stat
 
 from textual import events
 
+from drivers.emulators.serial_scanner import SerialScannerEmulator
+from drivers.hotplug import DeviceEvent, DeviceInfo, Transport
 from pos_client.screens.enrol import EnrolScreen
 from pos_client.screens.result import ResultScreen
 from pos_client.screens.sale import SaleScreen
@@ -97,3 +100,31 @@ async def test_the_language_switches_with_a_key_and_keeps_what_was_typed(tills):
         await pilot.press("f9")
         await wait_for_text(pilot, "Total CNY 8.80")
         await wait_for(pilot, lambda: sale.query_one("#amount").value == "8.80")
+
+
+async def test_a_serial_scanner_plugged_in_while_the_till_runs_shows_and_pays(tills, tmp_path):
+    member = tills.backend.member(points=10_000)
+    news: asyncio.Queue[DeviceEvent] = asyncio.Queue()
+
+    async def device_events():
+        while True:
+            yield await news.get()
+
+    app = await tills.app(device_events=device_events)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, SaleScreen, within=15)
+        assert "new-gun" not in screen_text(app)
+        with SerialScannerEmulator(tmp_path / "new-gun") as gun:
+            await news.put(
+                DeviceEvent("added", DeviceInfo(Transport.SERIAL, gun.path, gun.node, "Gun"))
+            )
+            await wait_for_text(pilot, "new-gun ✓")
+            await pilot.press(*"5", "enter")
+            gun.scan(member.code())
+            await wait_for_screen(pilot, ResultScreen)
+            assert "P A I D" in screen_text(app)
+            await news.put(
+                DeviceEvent("removed", DeviceInfo(Transport.SERIAL, gun.path, gun.node, "Gun"))
+            )
+            await wait_for(pilot, lambda: "new-gun" not in screen_text(app))
+    assert member.account()["balance_points"] == 9_500
