@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import threading
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from .clock import Clock, SystemClock
 from .db import Database
 from .keys import PinKey, load_pin_key
 from .settings import Settings
 
+if TYPE_CHECKING:
+    from .channels.pool import ChannelPool
+
 __all__ = ["Backend"]
 
 
 class Backend:
-    """One running backend instance. Holds no state that other instances need to see."""
+    """One running backend instance. Holds no state that other instances need to see.
+
+    ``channels`` are this instance's adapters and bulkheads (their state, like
+    everything shared, is in the database).
+    """
 
     def __init__(self, db: Database, settings: Settings, clock: Clock | None = None) -> None:
         self.db = db
@@ -33,3 +42,9 @@ class Backend:
                 with self.db.read() as conn:
                     self._pin_key = load_pin_key(conn)
             return self._pin_key
+
+    @cached_property
+    def channels(self) -> ChannelPool:
+        from .channels.pool import ChannelPool
+
+        return ChannelPool(self.db, self.clock, self.settings)
