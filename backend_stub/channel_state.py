@@ -124,8 +124,8 @@ def _event(conn: Connection, channel: str, kind: str, detail: str, now_ms: int) 
     )
 
 
-def _ensure(conn: Connection, channel: str, now_ms: int) -> None:
-    insert_ignoring_conflict(conn, channel_status, {"channel": channel, "health_since_ms": now_ms})
+def _ensure(conn: Connection, channel: str) -> None:
+    insert_ignoring_conflict(conn, channel_status, {"channel": channel, "health_since_ms": 0})
 
 
 def record_calls(
@@ -155,7 +155,7 @@ def record_calls(
 def _move_breaker(
     conn: Connection, channel: str, no_answer: bool, now_ms: int, settings: Settings
 ) -> None:
-    _ensure(conn, channel, now_ms)
+    _ensure(conn, channel)
     row = conn.execute(
         select(channel_status).where(channel_status.c.channel == channel).with_for_update()
     ).one()
@@ -222,7 +222,7 @@ def evaluate_health(
     threshold = settings.health_threshold_pct
     window = s_to_ms(settings.health_window_s)
     for channel in channels:
-        _ensure(conn, channel, now_ms)
+        _ensure(conn, channel)
         row = conn.execute(select(channel_status).where(channel_status.c.channel == channel)).one()
         since = max(now_ms - window, row.health_since_ms)
         if row.health == "in":

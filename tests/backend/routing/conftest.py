@@ -28,7 +28,7 @@ ROUTING_SETTINGS: dict[str, Any] = {
     "channel_poll_s": 0.25,
     "channel_deadline_s": 3,
     "late_watch_s": 8,
-    "health_window_s": 4,
+    "health_window_s": 2,
     "health_min_samples": 4,
     "health_probe_samples": 3,
     "health_check_s": 0.25,
