@@ -21,8 +21,9 @@ run it alone. The steps:
 4. Fee order: the groups' picks and the rules in no group, cheapest fee for
    this amount first (integer fen), then higher priority, then rule number.
 
-The decision lists every available candidate in the order to try: the first
-is the route; the others are where a post-routing retry goes.
+The decision lists the available candidates in the order to try (the first
+:data:`MAX_CANDIDATES`): the first is the route; the others are where a
+post-routing retry goes.
 """
 
 from __future__ import annotations
@@ -33,9 +34,19 @@ from dataclasses import dataclass
 from protocol.errors import ErrorCode
 from protocol.paycode import Issuer
 
-from .routing_config import DailyWindow, Fee, PhysicalChannel, RoutingConfig, local_minute
+from .routing_config import Fee, PhysicalChannel, RoutingConfig, Rule, local_minute
 
-__all__ = ["Candidate", "Decision", "Order", "RoutingPlan", "RoutingState", "Usage"]
+__all__ = [
+    "MAX_CANDIDATES",
+    "Candidate",
+    "Decision",
+    "Order",
+    "RoutingPlan",
+    "RoutingState",
+    "Usage",
+]
+
+MAX_CANDIDATES = 8  # the route and the fallbacks a retry may use
 
 # When nothing is available, the reason shown is the first of these that applies.
 _REFUSAL_ORDER = (
@@ -92,8 +103,30 @@ class Decision:
         return self.candidates[0] if self.candidates else None
 
 
+def _window_has(window: tuple[int, int], minute: int) -> bool:
+    start, end = window
+    return start <= minute < end if start <= end else (minute >= start or minute < end)
+
+
+class _Channel:
+    """A physical channel with its maintenance windows as numbers."""
+
+    __slots__ = ("enabled", "id", "periods", "windows")
+
+    def __init__(self, spec: PhysicalChannel) -> None:
+        self.id = spec.id
+        self.enabled = spec.enabled
+        self.windows = tuple(w.minutes() for w in spec.maintenance)
+        self.periods = tuple(p.millis() for p in spec.maintenance_periods)
+
+    def in_maintenance(self, now_ms: int, minute: int) -> bool:
+        return any(_window_has(w, minute) for w in self.windows) or any(
+            start <= now_ms < end for start, end in self.periods
+        )
+
+
 class _Rule:
-    """A rule flattened for speed: sets instead of lists, the fee and group resolved."""
+    """A rule flattened for speed: sets instead of lists, windows and fee as plain numbers."""
 
     __slots__ = (
         "active",
@@ -113,32 +146,43 @@ class _Rule:
         "weight",
     )
 
-    def __init__(self, no: str, channel: PhysicalChannel, fee: Fee) -> None:
-        self.no = no
+    def __init__(self, rule: Rule, channel: _Channel, fee: Fee) -> None:
+        self.no = rule.no
         self.channel = channel
-        self.fee = fee
-        self.short_circuit = False
-        self.priority = 0
-        self.min_fen = 1
-        self.max_fen: int | None = None
-        self.daily_limit: int | None = None
-        self.merchants: frozenset[str] | None = None
-        self.stores: frozenset[str] | None = None
-        self.kinds: frozenset[str] | None = None
-        self.active: DailyWindow | None = None
+        self.fee = (fee.fixed_fen, fee.rate_ppm, fee.min_fen, fee.max_fen)
+        self.short_circuit = rule.short_circuit
+        self.priority = rule.priority
+        self.min_fen = rule.min_fen
+        self.max_fen = rule.max_fen
+        self.daily_limit = rule.daily_limit_fen
+        self.merchants = frozenset(rule.merchants) if rule.merchants is not None else None
+        self.stores = frozenset(rule.stores) if rule.stores is not None else None
+        self.kinds = (
+            frozenset(k.value for k in rule.terminal_kinds)
+            if rule.terminal_kinds is not None
+            else None
+        )
+        self.active = rule.active.minutes() if rule.active is not None else None
         self.group: str | None = None
         self.weight = 1
         self.guaranteed = 0
+
+    def fee_for(self, amount: int) -> int:
+        """:meth:`Fee.for_amount`, on plain numbers."""
+        fixed, ppm, low, high = self.fee
+        fee = max(fixed + (amount * ppm + 500_000) // 1_000_000, low)
+        return fee if high is None else min(fee, high)
 
     def fits(self, amount: int, usage: Mapping[str, Usage]) -> bool:
         """In the amount range, and within what is left of the daily limit."""
         if amount < self.min_fen or (self.max_fen is not None and amount > self.max_fen):
             return False
-        used = usage.get(self.no, _NO_USAGE).amount_fen
-        return self.daily_limit is None or used + amount <= self.daily_limit
+        if self.daily_limit is None:
+            return True
+        return usage.get(self.no, _NO_USAGE).amount_fen + amount <= self.daily_limit
 
     def order_key(self, amount_fen: int) -> tuple[int, int, str]:
-        return (self.fee.for_amount(amount_fen), -self.priority, self.no)
+        return (self.fee_for(amount_fen), -self.priority, self.no)
 
 
 class RoutingPlan:
@@ -147,25 +191,12 @@ class RoutingPlan:
     def __init__(self, config: RoutingConfig, utc_offset_min: int) -> None:
         self.config = config
         self.utc_offset_min = utc_offset_min
-        channels = {c.id: c for c in config.channels}
+        specs = {c.id: c for c in config.channels}
+        channels = {c.id: _Channel(c) for c in config.channels}
         membership = {m.rule: (g.id, m) for g in config.groups for m in g.members}
         by_issuer: dict[Issuer, list[_Rule]] = {}
         for rule in config.rules:
-            channel = channels[rule.channel]
-            compiled = _Rule(rule.no, channel, rule.fee or channel.fee)
-            compiled.short_circuit = rule.short_circuit
-            compiled.priority = rule.priority
-            compiled.min_fen = rule.min_fen
-            compiled.max_fen = rule.max_fen
-            compiled.daily_limit = rule.daily_limit_fen
-            compiled.merchants = frozenset(rule.merchants) if rule.merchants is not None else None
-            compiled.stores = frozenset(rule.stores) if rule.stores is not None else None
-            compiled.kinds = (
-                frozenset(k.value for k in rule.terminal_kinds)
-                if rule.terminal_kinds is not None
-                else None
-            )
-            compiled.active = rule.active
+            compiled = _Rule(rule, channels[rule.channel], rule.fee or specs[rule.channel].fee)
             if rule.no in membership:
                 group_id, member = membership[rule.no]
                 compiled.group = group_id
@@ -190,7 +221,7 @@ class RoutingPlan:
                 (rule.merchants is not None and order.merchant_id not in rule.merchants)
                 or (rule.stores is not None and order.store_id not in rule.stores)
                 or (rule.kinds is not None and order.terminal_kind not in rule.kinds)
-                or (rule.active is not None and not rule.active.contains(minute))
+                or (rule.active is not None and not _window_has(rule.active, minute))
             ):
                 continue
             in_scope = True
@@ -203,9 +234,7 @@ class RoutingPlan:
             else:
                 down = maintenance.get(channel.id)
                 if down is None:
-                    down = maintenance[channel.id] = channel.in_maintenance(
-                        order.now_ms, self.utc_offset_min
-                    )
+                    down = maintenance[channel.id] = channel.in_maintenance(order.now_ms, minute)
                 if down:
                     reason = ErrorCode.CHANNEL_MAINTENANCE
                 else:
@@ -250,9 +279,10 @@ class RoutingPlan:
             head = sorted(competing, key=lambda item: item[0].order_key(amount))
             rest = [r for r in available if r.group is not None and r.no not in picked]
         rest.sort(key=lambda r: r.order_key(amount))
+        ordered = head + [(r, "fee") for r in rest]
         return tuple(
-            Candidate(rule.no, rule.channel.id, rule.fee.for_amount(amount), via)
-            for rule, via in head + [(r, "fee") for r in rest]
+            Candidate(rule.no, rule.channel.id, rule.fee_for(amount), via)
+            for rule, via in ordered[:MAX_CANDIDATES]
         )
 
 

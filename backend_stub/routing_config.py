@@ -96,11 +96,9 @@ class DailyWindow(_Config):
     start: HourMinute
     end: HourMinute
 
-    def contains(self, minute_of_day: int) -> bool:
-        start, end = _minute(self.start), _minute(self.end)
-        if start <= end:
-            return start <= minute_of_day < end
-        return minute_of_day >= start or minute_of_day < end
+    def minutes(self) -> tuple[int, int]:
+        """(start, end) as minutes of the day."""
+        return _minute(self.start), _minute(self.end)
 
 
 class Period(_Config):
@@ -117,8 +115,9 @@ class Period(_Config):
             raise ValueError("end must be after start")
         return self
 
-    def contains(self, now_ms: int) -> bool:
-        return self.start.timestamp() * 1000 <= now_ms < self.end.timestamp() * 1000
+    def millis(self) -> tuple[int, int]:
+        """(start, end) as epoch milliseconds."""
+        return int(self.start.timestamp() * 1000), int(self.end.timestamp() * 1000)
 
 
 class PhysicalChannel(_Config):
@@ -136,12 +135,6 @@ class PhysicalChannel(_Config):
         if ours:
             raise ValueError(f"issuers: {', '.join(ours)} are our own wallets, not a channel's")
         return self
-
-    def in_maintenance(self, now_ms: int, utc_offset_min: int) -> bool:
-        minute = local_minute(now_ms, utc_offset_min)
-        return any(w.contains(minute) for w in self.maintenance) or any(
-            p.contains(now_ms) for p in self.maintenance_periods
-        )
 
 
 class Rule(_Config):

@@ -15,13 +15,12 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import LiveBackend
-from tests.harness import BackendServer, Operator, PostgresServer, seed_and_token
+from tests.conftest import LiveBackend, _start
+from tests.harness import PostgresServer
 
 ROUTING_SETTINGS: dict[str, Any] = {
     "channel_timeout_s": 0.6,
@@ -111,16 +110,9 @@ def rule(no: str, cid: str, issuer: str = "wechat", **extra: Any) -> dict:
     return {"no": no, "channel": cid, "issuer": issuer, **extra}
 
 
-def _start(data_dir: Path, database_url: str | None, kind: str) -> LiveBackend:
-    server = BackendServer(data_dir, database_url, dict(ROUTING_SETTINGS))
-    seeded, token = seed_and_token(server)
-    server.start()
-    return LiveBackend(kind, server, Operator(server.url, token), seeded)
-
-
 @pytest.fixture(scope="session")
 def routing_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveBackend]:
-    live = _start(tmp_path_factory.mktemp("routing-sqlite"), None, "sqlite")
+    live = _start(tmp_path_factory.mktemp("routing-sqlite"), None, "sqlite", ROUTING_SETTINGS)
     try:
         yield live
     finally:
@@ -132,7 +124,7 @@ def routing_postgresql(
     postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveBackend]:
     url = postgres.create_database("scanpay_routing")
-    live = _start(tmp_path_factory.mktemp("routing-pg"), url, "postgresql")
+    live = _start(tmp_path_factory.mktemp("routing-pg"), url, "postgresql", ROUTING_SETTINGS)
     try:
         yield live
     finally:
