@@ -38,8 +38,7 @@ def create_app(backend: Backend, *, sweeper: bool = True) -> FastAPI:
             for thread in (worker, monitor):
                 if thread is not None:
                     thread.stop()
-            if "channels" in backend.__dict__:  # created on first use
-                backend.channels.close()
+            backend.channels.close()
 
     app = FastAPI(
         title="ScanPay backend",

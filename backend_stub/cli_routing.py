@@ -265,16 +265,24 @@ def _reconcile(backend: Backend, args: argparse.Namespace) -> int:
                 conn, backend.channels.adapter(spec), args.date, offset
             )
             compared.append((channel_id, len(lines), found))
+    report = sys.stdout  # the CSV goes to stdout unless --out: then the comparison to stderr
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
         print(f"Wrote {args.out} ({text.count(chr(10)) - 1} rows) for {merchant}, {args.date}.")
     else:
         sys.stdout.write(text)
+        report = sys.stderr
     differences = 0
     for channel_id, count, found in compared:
-        print(f"Channel {channel_id}: {count} statement lines, {len(found)} difference(s).")
+        print(
+            f"Channel {channel_id}: {count} statement lines, {len(found)} difference(s).",
+            file=report,
+        )
         for d in found:
-            print(f"  {d.kind:16} {d.line:6} {d.number:24} ours {d.ours_fen} theirs {d.theirs_fen}")
+            print(
+                f"  {d.kind:16} {d.line:6} {d.number:24} ours {d.ours_fen} theirs {d.theirs_fen}",
+                file=report,
+            )
         differences += len(found)
     return 1 if differences else 0
 

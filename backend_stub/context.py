@@ -1,18 +1,14 @@
-"""What every request handler needs: the database, the settings, the clock, the PIN key."""
+"""What every request handler needs: the database, settings, clock, PIN key and channels."""
 
 from __future__ import annotations
 
 import threading
-from functools import cached_property
-from typing import TYPE_CHECKING
 
+from .channels.pool import ChannelPool
 from .clock import Clock, SystemClock
 from .db import Database
 from .keys import PinKey, load_pin_key
 from .settings import Settings
-
-if TYPE_CHECKING:
-    from .channels.pool import ChannelPool
 
 __all__ = ["Backend"]
 
@@ -28,6 +24,7 @@ class Backend:
         self.db = db
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
+        self.channels = ChannelPool(db, self.clock, settings)
         self._pin_key: PinKey | None = None
         self._pin_key_lock = threading.Lock()
 
@@ -42,9 +39,3 @@ class Backend:
                 with self.db.read() as conn:
                     self._pin_key = load_pin_key(conn)
             return self._pin_key
-
-    @cached_property
-    def channels(self) -> ChannelPool:
-        from .channels.pool import ChannelPool
-
-        return ChannelPool(self.db, self.clock, self.settings)

@@ -288,7 +288,7 @@ def _apply(
     elif row.state == TradeState.PROCESSING:
         values |= _while_processing(row, answer, now, poll)
     elif row.state in (TradeState.CLOSED, TradeState.FAILED):
-        values |= _after_close(row, answer, now, poll)
+        values |= _after_close(row, answer, now, poll, s_to_ms(settings.late_watch_s))
     else:  # paid, or refunded: nothing more to find out
         values |= {"channel_todo": None, "poll_at_ms": None}
     if answer.status is not _S.ERROR and kind != "reverse":
@@ -322,13 +322,17 @@ def _while_processing(row: Row[Any], answer: ChannelAnswer, now: int, poll: int)
     return {"channel_todo": "query", "poll_at_ms": min(now + poll, deadline)}
 
 
-def _after_close(row: Row[Any], answer: ChannelAnswer, now: int, poll: int) -> dict[str, Any]:
+def _after_close(
+    row: Row[Any], answer: ChannelAnswer, now: int, poll: int, watch: int
+) -> dict[str, Any]:
     """We told the terminal "not charged": money found at the channel goes back."""
     if answer.status is _S.PAID:
         return {"channel_todo": "reverse", "poll_at_ms": now}
     if row.channel_todo == "watch":
-        if answer.status is _S.ERROR or (row.watch_until_ms or 0) > now:
-            return {"poll_at_ms": now + poll}
+        until = row.watch_until_ms or 0
+        if answer.status is _S.ERROR or until > now:
+            since_reverse = now - (until - watch)
+            return {"poll_at_ms": now + max(poll, since_reverse // 4)}  # looks less often later
         return {"channel_todo": None, "poll_at_ms": None, "watch_until_ms": None}
     if row.channel_todo == "reverse":
         return {}

@@ -1,6 +1,6 @@
-"""routing, channels, simulator
+"""routing, channels, simulator (issue 5)
 
-Revision ID: 0002
+Revision ID: 0002_routing
 Revises: 0001
 Create Date: 2026-11-24 11:33:17
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
+revision = "0002_routing"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
