@@ -33,7 +33,7 @@ ROUTING_SETTINGS: dict[str, Any] = {
     "health_check_s": 0.25,
     "breaker_failures": 3,
     "breaker_open_s": 1.5,
-    "sim_hang_s": 1.5,
+    "sim_hang_s": 4,
     "sweep_interval_s": 0.2,
 }
 

@@ -7,7 +7,15 @@ import time
 from functools import partial
 
 from protocol.errors import ErrorCode
-from tests.backend.routing.conftest import channel, fresh, rule, wait_for, wechat_code
+from tests.backend.routing.conftest import (
+    ROUTING_SETTINGS,
+    Routing,
+    channel,
+    fresh,
+    rule,
+    wait_for,
+    wechat_code,
+)
 
 
 def test_a_failing_channel_is_taken_out_probed_and_put_back(routing_both):
@@ -24,11 +32,11 @@ def test_a_failing_channel_is_taken_out_probed_and_put_back(routing_both):
     for _ in range(4):  # health_min_samples is 4 here, the window 2 s
         trade = terminal.pay(wechat_code(), 1_000)
         assert trade["state"] == "SUCCESS" and trade["channel"] == good  # retried there
+    routing.outage(bad, True)  # its probes will fail too: it stays out
     out = wait_for(lambda: routing.channels()[bad]["health"] == "out", timeout=3)
     assert out
     event = routing.events(bad)[0]
     assert event["kind"] == "health_out" and "success 0% of 4 calls" in event["detail"]
-    routing.outage(bad, True)  # the probes fail too: it stays out
     tried_before = len(routing.sim_orders(bad))
     direct = terminal.pay(wechat_code(), 1_000)
     assert direct["channel"] == good and len(routing.sim_orders(bad)) == tried_before
@@ -59,9 +67,16 @@ def test_an_open_breaker_answers_at_once_and_every_trade_still_ends(routing):
     assert wait_for(lambda: routing.channels()[flaky]["breaker"] != "closed", timeout=2)
     assert terminal.pay(wechat_code(), 1_000)["channel"] == spare
     routing.publish({"channels": [channel(flaky)], "rules": [rule(flaky, flaky)]})
+
+    def pays_sent() -> int:
+        query = f"SELECT count(*) FROM channel_calls WHERE channel = '{flaky}' AND kind = 'pay'"
+        return int(routing.live.sql(query)[0][0])
+
+    sent_before = pays_sent()
     started = time.monotonic()
     refused = terminal.pay(wechat_code(), 1_000)
-    assert time.monotonic() - started < 0.5  # no channel call at all: no hang
+    assert time.monotonic() - started < 2  # no waiting for a channel that does not answer...
+    assert pays_sent() == sent_before  # ...because it was not called at all
     assert refused["state"] == "FAILED" and refused["reason"] == ErrorCode.CHANNEL_UNAVAILABLE
     assert refused["message"] == "Payment failed, please try again later."
     routing.outage(flaky, False)
@@ -83,3 +98,48 @@ def test_an_open_breaker_answers_at_once_and_every_trade_still_ends(routing):
     kinds = {e["kind"] for e in routing.events(flaky)}
     assert {"breaker_open", "breaker_closed"} <= kinds
     assert terminal.pay(wechat_code(), 1_000)["state"] == "SUCCESS"
+
+
+def test_two_instances_on_one_postgresql_share_health_and_channel_work(
+    routing_postgresql, tmp_path
+):
+    first = Routing(routing_postgresql)
+    second_live = routing_postgresql.sibling(tmp_path, **ROUTING_SETTINGS)
+    try:
+        second = Routing(second_live)
+        bad, good = fresh("bad"), fresh("good")
+        first.publish(
+            {
+                "channels": [channel(bad, rate_ppm=1000), channel(good, rate_ppm=5000)],
+                "rules": [rule(bad, bad), rule(good, good)],
+            }
+        )
+        first.script("decline:FREQUENCY_LIMITED", channel=bad, amount_min=1, amount_max=10**8)
+        till_a = first.live.terminal()
+        for _ in range(4):
+            assert till_a.pay(wechat_code(), 1_000)["channel"] == good
+        first.outage(bad, True)  # and its probes fail, from either instance: it stays out
+        assert wait_for(lambda: second.channels()[bad]["health"] == "out", timeout=3)
+        till_b = second.live.terminal()
+        tried_before = len(second.sim_orders(bad))
+        assert till_b.pay(wechat_code(), 1_000)["channel"] == good  # B routes around it too
+        assert len(second.sim_orders(bad)) == tried_before
+        first.outage(bad, False)
+        first.http.delete("/sim/scripts", params={"channel": bad})
+        # a trade paid through A and left PROCESSING is finished by whichever instance gets to it
+        first.publish({"channels": [channel(good)], "rules": [rule(good, good)]})
+        first.script("paying:0.5", channel=good, amount_fen=1_234)
+        waiting = till_a.pay(wechat_code(), 1_234)
+        assert waiting["state"] == "PROCESSING"
+        assert wait_for(
+            lambda: (
+                first.live.sql(
+                    f"SELECT state FROM trades WHERE trade_no = '{waiting['trade_no']}'"
+                )[0][0]
+                == "SUCCESS"
+            ),
+            timeout=5,
+        )
+        first.http.delete("/sim/scripts", params={"channel": good})
+    finally:
+        second_live.close()

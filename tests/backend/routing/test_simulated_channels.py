@@ -77,7 +77,7 @@ def test_a_channel_that_hangs_never_holds_the_till(routing):
     trade = terminal.pay(wechat_code(), 2_000)
     waited = time.monotonic() - started
     assert trade["state"] == "PROCESSING"
-    assert waited < 1.5  # channel_timeout_s is 0.6 here; the channel keeps silent 1.5 s
+    assert waited < 3  # channel_timeout_s is 0.6 here; the channel keeps silent 4 s
     assert settles(terminal, trade["out_trade_no"], "SUCCESS")["channel_state"] == "PAID"
 
 
