@@ -20,6 +20,7 @@ from .api_terminal import REQUEST_MODELS, terminal_router
 from .channel_monitor import ChannelMonitor
 from .context import Backend
 from .sweeper import Sweeper
+from .wallet_page import install_wallet_page
 
 __all__ = ["create_app"]
 
@@ -52,6 +53,7 @@ def create_app(backend: Backend, *, sweeper: bool = True) -> FastAPI:
     app.include_router(member_router(backend))
     app.include_router(admin_router(backend))
     app.include_router(routing_router(backend))
+    install_wallet_page(app, backend)
 
     @app.get("/healthz", tags=["health"], summary="Ready when the database answers")
     def healthz() -> JSONResponse:
