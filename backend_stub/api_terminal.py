@@ -27,6 +27,8 @@ from protocol.models import (
     EarnPointsRequest,
     EchoRequest,
     EnrolRequest,
+    GuideRequest,
+    OtherTendersRequest,
     PayRequest,
     QueryRequest,
     RefundRequest,
@@ -35,13 +37,14 @@ from protocol.models import (
     TradeListRequest,
 )
 
-from . import confirm, credits, reversal, schema, terminals, trades
+from . import combination, confirm, credits, external, guide, reversal, schema, terminals, trades
 from .api_plain import language
 from .context import Backend
 from .errors import ApiError, refusal_for
 from .gateway import (
     Answer,
     Call,
+    Continue,
     answer_error,
     answer_ok,
     parse_body,
@@ -101,7 +104,7 @@ def terminal_router(backend: Backend) -> APIRouter:
     signed(
         "pay",
         PayRequest,
-        lambda c, call, r: trades.pay(c, call, r, settings),
+        lambda c, call, r: trades.pay(c, call, r, backend),
         "Pay with a scanned code",
     )
     signed(
@@ -119,13 +122,13 @@ def terminal_router(backend: Backend) -> APIRouter:
     signed(
         "cancel",
         CancelRequest,
-        lambda c, call, r: reversal.cancel(c, call, r, settings),
+        lambda c, call, r: reversal.cancel(c, call, r, backend),
         "Reverse: return any deduction and close",
     )
     signed(
         "refund",
         RefundRequest,
-        lambda c, call, r: reversal.refund(c, call, r, settings),
+        lambda c, call, r: reversal.refund(c, call, r, backend),
         "Refund all or part of a paid trade",
     )
     signed(
@@ -155,6 +158,18 @@ def terminal_router(backend: Backend) -> APIRouter:
         "Stored-value card top-up",
     )
     signed(
+        "guide",
+        GuideRequest,
+        lambda c, call, r: guide.guide(c, call, r, backend),
+        "Which tenders to offer for an order, in order, and why others are hidden",
+    )
+    signed(
+        "tenders",
+        OtherTendersRequest,
+        lambda c, call, r: combination.record_other_tenders(c, call, r, settings),
+        "Record the other tenders of a combination payment on a paid trade",
+    )
+    signed(
         "pin-key",
         SignedRequest,
         lambda c, call, r: {
@@ -181,6 +196,15 @@ def _query(conn: Connection, call: Call, request: QueryRequest, backend: Backend
     if row is None:
         raise ApiError(ErrorCode.TRADE_NOT_FOUND)
     row = trades.expire_if_due(conn, row, call.now_ms)
+    if row.channel_todo is not None:  # ask the channel now, so the terminal's query converges
+        trade_id, number = row.id, row.out_trade_no
+
+        def view(conn2: Connection, _: object) -> Any:
+            found = trades.find_trade(conn2, call.terminal_id, number)
+            assert found is not None
+            return trades.trade_view(conn2, found, backend.now_ms(), backend.settings, call.lang)
+
+        return Continue(lambda: external.settle(backend, trade_id), view)
     return trades.trade_view(conn, row, call.now_ms, backend.settings, call.lang)
 
 

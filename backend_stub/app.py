@@ -15,7 +15,9 @@ from sqlalchemy import text
 from .api_admin import admin_router
 from .api_member import member_router
 from .api_plain import install_error_handlers, plain_answer
+from .api_routing import routing_router
 from .api_terminal import REQUEST_MODELS, terminal_router
+from .channel_monitor import ChannelMonitor
 from .context import Backend
 from .sweeper import Sweeper
 from .wallet_page import install_wallet_page
@@ -27,13 +29,17 @@ def create_app(backend: Backend, *, sweeper: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         worker = Sweeper(backend) if sweeper else None
-        if worker is not None:
-            worker.start()
+        monitor = ChannelMonitor(backend) if sweeper else None
+        for thread in (worker, monitor):
+            if thread is not None:
+                thread.start()
         try:
             yield
         finally:
-            if worker is not None:
-                worker.stop()
+            for thread in (worker, monitor):
+                if thread is not None:
+                    thread.stop()
+            backend.channels.close()
 
     app = FastAPI(
         title="ScanPay backend",
@@ -46,6 +52,7 @@ def create_app(backend: Backend, *, sweeper: bool = True) -> FastAPI:
     app.include_router(terminal_router(backend))
     app.include_router(member_router(backend))
     app.include_router(admin_router(backend))
+    app.include_router(routing_router(backend))
     install_wallet_page(app, backend)
 
     @app.get("/healthz", tags=["health"], summary="Ready when the database answers")

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from protocol.models import TerminalKind
 
-from . import keys, ledger, seed, sms, terminals
+from . import cli_routing, keys, ledger, seed, sms, terminals
 from .clock import SystemClock, ms_to_s, s_to_ms
 from .context import Backend
 from .db import Database
@@ -193,6 +193,7 @@ def _parser() -> argparse.ArgumentParser:
 
     token = command("admin-token", _admin_token, "print the operator API's bearer token")
     token.add_argument("--rotate", action="store_true", help="replace it with a new one first")
+    cli_routing.add_commands(command)
     return parser
 
 

@@ -1,9 +1,10 @@
-"""What every request handler needs: the database, the settings, the clock, the PIN key."""
+"""What every request handler needs: the database, settings, clock, PIN key and channels."""
 
 from __future__ import annotations
 
 import threading
 
+from .channels.pool import ChannelPool
 from .clock import Clock, SystemClock
 from .db import Database
 from .keys import PinKey, load_pin_key
@@ -13,12 +14,17 @@ __all__ = ["Backend"]
 
 
 class Backend:
-    """One running backend instance. Holds no state that other instances need to see."""
+    """One running backend instance. Holds no state that other instances need to see.
+
+    ``channels`` are this instance's adapters and bulkheads (their state, like
+    everything shared, is in the database).
+    """
 
     def __init__(self, db: Database, settings: Settings, clock: Clock | None = None) -> None:
         self.db = db
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
+        self.channels = ChannelPool(db, self.clock, settings)
         self._pin_key: PinKey | None = None
         self._pin_key_lock = threading.Lock()
 

@@ -1,11 +1,9 @@
 """Code routing: which wallet or channel a scanned code goes to (DESIGN.md section 8a).
 
-Today a code goes to one of our wallets (points, stored-value card) or is
-declined: codes of external issuers (WeChat Pay, Alipay, UnionPay) get
-``ISSUER_NOT_SUPPORTED``. This is the seam for channel routing: it will add a
-route kind for an external channel here, and :func:`backend_stub.trades.pay`
-already stores ``issuer`` and ``channel`` on the trade and knows the
-``PROCESSING`` state such a channel answers with.
+A code of one of our wallets (points, stored-value card) goes to that wallet;
+a code of an external issuer (WeChat Pay, Alipay, UnionPay, recognised by
+prefix and length) goes to channel routing (:mod:`backend_stub.channel_routing`),
+which declines it clearly when no channel carries that issuer for the merchant.
 """
 
 from __future__ import annotations
@@ -18,7 +16,7 @@ from protocol.paycode import CodeKind, Issuer
 
 from .errors import ApiError
 
-__all__ = ["Declined", "OwnWallet", "Route", "route"]
+__all__ = ["External", "OwnWallet", "Route", "route"]
 
 
 @dataclass(frozen=True)
@@ -27,12 +25,11 @@ class OwnWallet:
 
 
 @dataclass(frozen=True)
-class Declined:
+class External:
     issuer: Issuer
-    reason: ErrorCode
 
 
-Route = OwnWallet | Declined
+Route = OwnWallet | External
 
 
 def route(code: str) -> Route:
@@ -44,4 +41,4 @@ def route(code: str) -> Route:
         raise ApiError(ErrorCode.NOT_A_PAYMENT_CODE)
     if info.kind is CodeKind.OWN:
         return OwnWallet(info.issuer)
-    return Declined(info.issuer, ErrorCode.ISSUER_NOT_SUPPORTED)
+    return External(info.issuer)

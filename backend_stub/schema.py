@@ -28,6 +28,10 @@ from sqlalchemy import (
 __all__ = [
     "accounts",
     "activation_codes",
+    "channel_calls",
+    "channel_events",
+    "channel_status",
+    "channel_usage",
     "credits",
     "ledger_lines",
     "member_sessions",
@@ -39,6 +43,14 @@ __all__ = [
     "pin_envelopes",
     "pin_failures",
     "refunds",
+    "routing_active",
+    "routing_draft",
+    "routing_events",
+    "routing_versions",
+    "sim_orders",
+    "sim_outages",
+    "sim_refunds",
+    "sim_scripts",
     "sms_codes",
     "sms_outbox",
     "stores",
@@ -185,11 +197,28 @@ trades = Table(
     Column("paid_at_ms", BigInteger),  # set when the charge left the account
     Column("created_at_ms", BigInteger, nullable=False),
     Column("updated_at_ms", BigInteger, nullable=False),
+    # routing (0002): the version and logical channel rule it was routed by, the risk decision
+    Column("routing_version", Integer),
+    Column("routing_rule", String(16)),
+    Column("risk", String(64)),
+    Column("fee_fen", BigInteger, nullable=False, server_default="0"),
+    Column("other_refunded_fen", BigInteger, nullable=False, server_default="0"),
+    # external channels: the channel's order number and last word, and what is left to do there
+    Column("channel_trade_no", String(40)),
+    Column("channel_state", String(12)),
+    Column("channel_code", String(32)),
+    Column("channel_todo", String(12)),  # "query" | "reverse" | "watch" | NULL
+    Column("poll_at_ms", BigInteger),  # when the channel work is due
+    Column("channel_deadline_ms", BigInteger),  # PROCESSING past this is reversed
+    Column("watch_until_ms", BigInteger),  # after a reverse: watch for a late success
+    Column("route_trace", Text, nullable=False, server_default=""),
     UniqueConstraint("terminal_id", "out_trade_no"),
     CheckConstraint("refunded_fen >= 0 AND refunded_fen <= amount_fen", name="refund_in_range"),
     CheckConstraint("returned >= 0 AND returned <= charge", name="returned_in_range"),
     Index("ix_trades_state_deadline", "state", "pin_deadline_ms"),
     Index("ix_trades_member", "member_id", "id"),
+    Index("ix_trades_poll_at_ms", "poll_at_ms"),
+    Index("ix_trades_channel_trade_no", "channel", "channel_trade_no"),
 )
 
 refunds = Table(
@@ -203,6 +232,10 @@ refunds = Table(
     Column("returned", BigInteger, nullable=False),
     Column("reason", String(128), nullable=False, server_default=""),
     Column("created_at_ms", BigInteger, nullable=False),
+    # routing (0002): external refunds wait for the channel; the parts given back, in order
+    Column("state", String(12), nullable=False, server_default="SUCCESS"),
+    Column("parts", Text, nullable=False, server_default="[]"),
+    Column("poll_at_ms", BigInteger),
     UniqueConstraint("terminal_id", "out_refund_no"),
 )
 
@@ -291,4 +324,144 @@ member_sessions = Table(
     Column("member_id", _Id, ForeignKey("members.id"), nullable=False),
     Column("expires_at_ms", BigInteger, nullable=False),
     Column("created_at_ms", BigInteger, nullable=False),
+)
+
+
+# -- routing configuration with versions (0002) -------------------------------------------
+
+routing_draft = Table(
+    "routing_draft",
+    metadata,
+    Column("id", Integer, primary_key=True),  # always 1: there is one draft
+    Column("config", Text, nullable=False),
+    Column("updated_at_ms", BigInteger, nullable=False),
+)
+
+routing_versions = Table(
+    "routing_versions",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("config", Text, nullable=False),  # immutable once made
+    Column("digest", String(64), nullable=False),
+    Column("note", String(128), nullable=False, server_default=""),
+    Column("created_at_ms", BigInteger, nullable=False),
+)
+
+routing_active = Table(
+    "routing_active",
+    metadata,
+    Column("id", Integer, primary_key=True),  # always 1
+    Column("version", Integer, ForeignKey("routing_versions.version"), nullable=False),
+    Column("published_at_ms", BigInteger, nullable=False),
+)
+
+routing_events = Table(
+    "routing_events",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("kind", String(12), nullable=False),  # draft | snapshot | publish | rollback
+    Column("version", Integer),
+    Column("note", String(128), nullable=False, server_default=""),
+    Column("at_ms", BigInteger, nullable=False),
+)
+
+# -- channel health, breakers, usage (0002) -----------------------------------------------
+
+channel_status = Table(
+    "channel_status",
+    metadata,
+    Column("channel", String(32), primary_key=True),
+    Column("health", String(4), nullable=False, server_default="in"),  # in | out
+    Column("health_since_ms", BigInteger, nullable=False, server_default="0"),
+    Column("breaker", String(10), nullable=False, server_default="closed"),  # closed|open|half_open
+    Column("failures", Integer, nullable=False, server_default="0"),  # in a row
+    Column("open_until_ms", BigInteger, nullable=False, server_default="0"),
+)
+
+channel_events = Table(
+    "channel_events",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("channel", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("detail", String(255), nullable=False, server_default=""),
+    Column("at_ms", BigInteger, nullable=False),
+    Index("ix_channel_events_at", "at_ms"),
+)
+
+channel_calls = Table(
+    "channel_calls",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("channel", String(32), nullable=False),
+    Column("kind", String(8), nullable=False),  # pay | query | reverse | refund | probe
+    Column("ok", Boolean, nullable=False),  # False: the channel's own fault
+    Column("code", String(32), nullable=False, server_default=""),
+    Column("elapsed_ms", Integer, nullable=False, server_default="0"),
+    Column("at_ms", BigInteger, nullable=False),
+    Index("ix_channel_calls_channel_at", "channel", "at_ms"),
+)
+
+channel_usage = Table(
+    "channel_usage",
+    metadata,
+    Column("day", String(10), primary_key=True),  # business day, YYYY-MM-DD
+    Column("rule", String(16), primary_key=True),
+    Column("amount_fen", BigInteger, nullable=False, server_default="0"),
+    Column("count", Integer, nullable=False, server_default="0"),
+    Column("weighted", Integer, nullable=False, server_default="0"),  # picked by group weight
+)
+
+# -- the simulated channels' own books (0002) ---------------------------------------------
+
+sim_scripts = Table(
+    "sim_scripts",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("channel", String(32)),  # NULL: every simulated channel
+    Column("code_hash", String(64)),
+    Column("code_masked", String(32), nullable=False, server_default=""),
+    Column("amount_min", BigInteger),
+    Column("amount_max", BigInteger),
+    Column("behaviour", String(64), nullable=False),
+    Column("uses_left", Integer),  # NULL: no limit
+    Column("created_at_ms", BigInteger, nullable=False),
+)
+
+sim_outages = Table(
+    "sim_outages",
+    metadata,
+    Column("channel", String(32), primary_key=True),
+    Column("since_ms", BigInteger, nullable=False),
+)
+
+sim_orders = Table(
+    "sim_orders",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("channel", String(32), nullable=False),
+    Column("channel_trade_no", String(40), nullable=False),
+    Column("code_masked", String(32), nullable=False, server_default=""),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("behaviour", String(64), nullable=False),
+    Column("state", String(12), nullable=False),  # PAYING PAID CLOSED FAILED REFUNDED
+    Column("code", String(32), nullable=False, server_default=""),
+    Column("settle_at_ms", BigInteger),  # PAYING (or a late success) settles then
+    Column("settle_to", String(32)),  # PAID | PAID_LATE | a decline code
+    Column("refunded_fen", BigInteger, nullable=False, server_default="0"),
+    Column("paid_at_ms", BigInteger),
+    Column("created_at_ms", BigInteger, nullable=False),
+    UniqueConstraint("channel", "channel_trade_no"),
+)
+
+sim_refunds = Table(
+    "sim_refunds",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("channel", String(32), nullable=False),
+    Column("refund_no", String(48), nullable=False),
+    Column("channel_trade_no", String(40), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("created_at_ms", BigInteger, nullable=False),
+    UniqueConstraint("channel", "refund_no"),
 )

@@ -21,6 +21,8 @@ from protocol.money import ExchangeRate
 __all__ = ["Settings", "add_setting_flags", "database_url_for", "settings_from_args"]
 
 _ENV_PREFIX = "SCANPAY_"
+_MAY_BE_ZERO = {"no_pin_limit_fen"}
+_SIGNED = {"utc_offset_min"}
 
 
 def _setting(default: Any, help_text: str) -> Any:
@@ -50,6 +52,27 @@ class Settings:
     sweep_interval_s: float = _setting(
         1.0, "how often the sweeper closes trades past their PIN deadline"
     )
+    # routing and external channels
+    utc_offset_min: int = _setting(
+        480, "the stores' time zone, minutes east of UTC: business days, maintenance hours"
+    )
+    channel_timeout_s: float = _setting(5.0, "longest wait for a channel's answer; then: query")
+    channel_deadline_s: float = _setting(
+        90.0, "a trade still PROCESSING this long after the pay is reversed by the backend"
+    )
+    channel_poll_s: float = _setting(3.0, "how often the backend queries a PROCESSING trade")
+    channel_concurrency: int = _setting(16, "calls in flight per channel per instance (bulkhead)")
+    late_watch_s: float = _setting(300.0, "after a reverse, how long to watch for a late success")
+    health_window_s: float = _setting(60.0, "sliding window of a channel's success rate")
+    health_threshold_pct: int = _setting(
+        95, "success rate in percent below which a channel is taken out"
+    )
+    health_min_samples: int = _setting(20, "calls in the window before the rate counts")
+    health_probe_samples: int = _setting(5, "healthy probes in the window that put a channel back")
+    health_check_s: float = _setting(5.0, "how often health is computed and probes sent")
+    breaker_failures: int = _setting(5, "channel errors in a row that open its circuit breaker")
+    breaker_open_s: float = _setting(30.0, "how long an open breaker refuses before a trial call")
+    sim_hang_s: float = _setting(30.0, "how long a simulated channel's 'timeout' keeps silent")
 
     @property
     def rate(self) -> ExchangeRate:
@@ -93,7 +116,10 @@ def settings_from_args(args: argparse.Namespace, environ: dict[str, str] | None 
                     f"{_ENV_PREFIX}{f.name.upper()}={text!r} is not a number"
                 ) from None
         if given is not None:
-            if given < 0 or (given == 0 and f.name not in ("no_pin_limit_fen",)):
+            if f.name in _SIGNED:
+                if not -14 * 60 <= given <= 14 * 60:
+                    raise ValueError(f"{_flag(f.name)} must be between -840 and 840")
+            elif given < 0 or (given == 0 and f.name not in _MAY_BE_ZERO):
                 raise ValueError(f"{_flag(f.name)} must be more than zero")
             values[f.name] = given
     settings = Settings(**values)

@@ -14,6 +14,14 @@ member's payments happen one at a time and the limits hold under races.
 Time: a trade waiting for its PIN is closed (``CLOSED``, ``TRADE_CLOSED``)
 once the clock is past ``pin_deadline``: by the sweeper, or by whichever
 request touches it first.
+
+Routing (issue 5): every trade records the routing version in force. The
+tender rules of the guide (merchant, terminal kind, product categories)
+apply first (``TENDER_NOT_ALLOWED``...); codes of external issuers then go
+to :mod:`backend_stub.external`; our wallets check the risk rules after the
+balance and before any deduction (they may ask for the PIN under the no-PIN
+limit, or decline). ``allow_partial`` takes what the balance covers: the
+limits, the risk rules and the no-PIN limit apply to what is taken.
 """
 
 from __future__ import annotations
@@ -28,19 +36,22 @@ from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
 from protocol.errors import ErrorCode, message_for
-from protocol.models import PayRequest, TradePage, TradeState, TradeView
+from protocol.models import PayRequest, Tender, TenderPart, TradePage, TradeState, TradeView
 from protocol.money import format_fen
 from protocol.paycode import Issuer
 
+from . import external, paycodes, risk, routing_versions, sms
 from . import members as m
-from . import paycodes, sms
 from .clock import ms_to_s, s_to_ms
+from .context import Backend
 from .errors import ApiError
-from .gateway import Call
+from .gateway import Call, Continue
+from .guide import tender_refusal
 from .hashing import fingerprint
 from .ledger import EntryKind, InsufficientBalance, post
 from .members import Member
-from .routing import Declined, OwnWallet, route
+from .routing import External, OwnWallet, route
+from .routing_versions import ActiveRouting
 from .schema import trades
 from .settings import Settings
 
@@ -210,6 +221,13 @@ def trade_view(
         channel=row.channel,
         created_at=ms_to_s(row.created_at_ms),
         updated_at=ms_to_s(row.updated_at_ms),
+        order_total_fen=row.order_total_fen,
+        other_tenders=[TenderPart.model_validate(t) for t in json.loads(row.other_tenders)],
+        other_refunded_fen=row.other_refunded_fen,
+        routing_version=row.routing_version,
+        routing_rule=row.routing_rule,
+        risk=row.risk,
+        channel_state=row.channel_state,
     )
     if view.state is TradeState.PIN_REQUIRED and row.pin_deadline_ms is not None:
         view.pin_deadline = ms_to_s(row.pin_deadline_ms)
@@ -294,17 +312,23 @@ def _replay(
     return trade_view(conn, row, call.now_ms, settings, call.lang)
 
 
-def pay(conn: Connection, call: Call, request: PayRequest, settings: Settings) -> TradeView:
+def pay(
+    conn: Connection, call: Call, request: PayRequest, backend: Backend
+) -> TradeView | Continue:
+    settings = backend.settings
     existing = find_trade(conn, call.terminal_id, request.out_trade_no)
     if existing is not None:
         return _replay(conn, call, existing, request, settings)
     where = route(request.payment_code)
+    issuer = where.wallet if isinstance(where, OwnWallet) else where.issuer
+    routing = routing_versions.active(conn, settings.utc_offset_min)
     amount = request.amount_fen
-    to_take = amount
-    if isinstance(where, OwnWallet) and where.wallet is Issuer.POINTS:
+    to_take = 0 if isinstance(where, External) else amount
+    if issuer is Issuer.POINTS:
         to_take = settings.rate.points_for_fen(amount)
         if to_take == 0:
             raise ApiError(ErrorCode.BAD_REQUEST, "amount_fen: too small to pay with points")
+    others = [t.model_dump(mode="json") for t in request.other_tenders]
     trade_id = insert_trade(
         conn,
         {
@@ -312,12 +336,15 @@ def pay(conn: Connection, call: Call, request: PayRequest, settings: Settings) -
             "out_trade_no": request.out_trade_no,
             "request_hash": request_fingerprint(request),
             "state": TradeState.PROCESSING.value,
-            "issuer": where.wallet.value if isinstance(where, OwnWallet) else where.issuer.value,
+            "issuer": issuer.value,
             "amount_fen": amount,
             "charge": to_take,
-            "order_total_fen": request.order_total_fen,
-            "other_tenders": json.dumps([t.model_dump(mode="json") for t in request.other_tenders]),
+            "order_total_fen": (
+                amount + sum(t["amount_fen"] for t in others) if others else request.order_total_fen
+            ),
+            "other_tenders": json.dumps(others),
             "description": request.description,
+            "routing_version": routing.version,
         },
         call.now_ms,
     )
@@ -325,11 +352,35 @@ def pay(conn: Connection, call: Call, request: PayRequest, settings: Settings) -
         existing = find_trade(conn, call.terminal_id, request.out_trade_no)
         assert existing is not None
         return _replay(conn, call, existing, request, settings)
-    if isinstance(where, Declined):
-        set_outcome(conn, trade_id, call.now_ms, TradeState.FAILED, where.reason, charge=0)
+
+    def view(conn2: Connection, now_ms: int) -> TradeView:
+        return trade_view(conn2, _reload(conn2, trade_id), now_ms, settings, call.lang)
+
+    refusal = tender_refusal(
+        routing.config,
+        Tender(issuer.value),
+        call.terminal.merchant_id,
+        call.terminal.kind,
+        request.categories,
+    )
+    if refusal is not None:
+        set_outcome(conn, trade_id, call.now_ms, TradeState.FAILED, refusal, charge=0)
+    elif isinstance(where, External):
+        work = external.start_pay(
+            conn, call, request, _reload(conn, trade_id), issuer, routing, backend
+        )
+        if work is not None:
+            return Continue(work, lambda conn2, _: view(conn2, backend.now_ms()))
     else:
-        _pay_from_wallet(conn, call, trade_id, request, where.wallet, to_take, settings)
-    return trade_view(conn, _reload(conn, trade_id), call.now_ms, settings, call.lang)
+        _pay_from_wallet(conn, call, trade_id, request, where.wallet, to_take, settings, routing)
+    return view(conn, call.now_ms)
+
+
+def _partial(balance: int, wallet: Issuer, settings: Settings) -> tuple[int, int]:
+    """``allow_partial`` with a balance short of the amount: (fen paid, points or fen taken)."""
+    if wallet is Issuer.POINTS:
+        return settings.rate.fen_for_points(balance), balance
+    return balance, balance
 
 
 def _pay_from_wallet(
@@ -340,6 +391,7 @@ def _pay_from_wallet(
     wallet: Issuer,
     to_take: int,
     settings: Settings,
+    routing: ActiveRouting,
 ) -> None:
     now = call.now_ms
     code = paycodes.check(conn, request.payment_code, now, for_update=True)
@@ -353,11 +405,18 @@ def _pay_from_wallet(
     member = m.find_member(conn, member_id=code.member_id, for_update=True)
     assert member is not None
     account_id, balance = m.account_of(conn, member.id, wallet)
-    known = {"member_id": member.id, "account_id": account_id, "code_masked": code.masked}
+    known: dict[str, Any] = {
+        "member_id": member.id,
+        "account_id": account_id,
+        "code_masked": code.masked,
+    }
     amount = request.amount_fen
     if member.frozen:
         set_outcome(conn, trade_id, now, TradeState.FAILED, ErrorCode.ACCOUNT_FROZEN, **known)
         return
+    if request.allow_partial and 0 < balance < to_take:
+        amount, to_take = _partial(balance, wallet, settings)
+        known |= {"amount_fen": amount, "charge": to_take}
     if (
         amount > settings.max_trade_fen
         or _spent_today(conn, member.id, trade_id, now) + amount > settings.max_day_fen
@@ -367,7 +426,22 @@ def _pay_from_wallet(
     if balance < to_take:
         set_outcome(conn, trade_id, now, TradeState.FAILED, ErrorCode.INSUFFICIENT_BALANCE, **known)
         return
-    if amount <= m.no_pin_limit(member, settings):
+    no_pin = amount <= m.no_pin_limit(member, settings)
+    judged = risk.evaluate(
+        conn,
+        routing.config.risk,
+        member_id=member.id,
+        terminal_id=call.terminal_id,
+        trade_id=trade_id,
+        amount_fen=amount,
+        now_ms=now,
+        pin_possible=no_pin,
+    )
+    known["risk"] = judged.note
+    if judged.action == "decline":
+        set_outcome(conn, trade_id, now, TradeState.FAILED, ErrorCode.RISK_DECLINED, **known)
+        return
+    if no_pin and judged.action == "pass":
         charge(conn, trade_id, account_id, to_take, member, now, **known)
         return
     deadline = now + s_to_ms(settings.pin_deadline_s)

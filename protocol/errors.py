@@ -56,6 +56,9 @@ class ErrorCode(StrEnum):
     ACCOUNT_FROZEN = "ACCOUNT_FROZEN"
     RISK_DECLINED = "RISK_DECLINED"
     CHANNEL_DECLINED = "CHANNEL_DECLINED"
+    # the way to pay (routing: a tender the order or the store cannot use)
+    TENDER_NOT_ALLOWED = "TENDER_NOT_ALLOWED"
+    AMOUNT_OUT_OF_RANGE = "AMOUNT_OUT_OF_RANGE"
     # the trade's life
     TRADE_CLOSED = "TRADE_CLOSED"
     TRADE_NOT_FOUND = "TRADE_NOT_FOUND"
@@ -76,6 +79,7 @@ class ErrorCode(StrEnum):
     # the service
     SERVICE_BUSY = "SERVICE_BUSY"
     CHANNEL_UNAVAILABLE = "CHANNEL_UNAVAILABLE"
+    CHANNEL_MAINTENANCE = "CHANNEL_MAINTENANCE"
     BACKEND_UNREACHABLE = "BACKEND_UNREACHABLE"
     # not definite
     USER_PAYING = "USER_PAYING"
@@ -209,6 +213,18 @@ ERRORS: dict[ErrorCode, ErrorInfo] = {
     ErrorCode.CHANNEL_DECLINED: ErrorInfo(
         _D, 200, "The customer's wallet declined the payment.", "顾客的钱包拒绝了本次支付。"
     ),
+    ErrorCode.TENDER_NOT_ALLOWED: ErrorInfo(
+        _D,
+        200,
+        "This way to pay cannot be used for this order. Offer another way to pay.",
+        "该订单不能使用此支付方式，请使用其他支付方式。",
+    ),
+    ErrorCode.AMOUNT_OUT_OF_RANGE: ErrorInfo(
+        _D,
+        200,
+        "The amount is outside what this way to pay accepts. Offer another way to pay.",
+        "金额超出该支付方式的限额，请使用其他支付方式。",
+    ),
     ErrorCode.TRADE_CLOSED: ErrorInfo(
         _D,
         200,
@@ -278,6 +294,12 @@ ERRORS: dict[ErrorCode, ErrorInfo] = {
     ),
     ErrorCode.CHANNEL_UNAVAILABLE: ErrorInfo(
         _S, 503, "Payment failed, please try again later.", "支付失败，请稍后重试。"
+    ),
+    ErrorCode.CHANNEL_MAINTENANCE: ErrorInfo(
+        _S,
+        503,
+        "This way to pay is under maintenance. Nothing was charged; offer another way to pay.",
+        "该支付方式正在维护，未扣款，请使用其他支付方式。",
     ),
     ErrorCode.BACKEND_UNREACHABLE: ErrorInfo(
         _S,

@@ -38,6 +38,10 @@ __all__ = [
     "EchoRequest",
     "EnrolRequest",
     "EnrolResponse",
+    "GuideRequest",
+    "GuideResponse",
+    "GuideTender",
+    "OtherTendersRequest",
     "OutRequestNo",
     "OutTradeNo",
     "PayRequest",
@@ -142,12 +146,58 @@ class TenderPart(_Strict):
 
 
 class PayRequest(SignedRequest):
+    """Pay ``amount_fen`` with a scanned code.
+
+    Combination payment: ``other_tenders`` are the parts of the order paid
+    another way (cash, bank card, another code's trade named in
+    ``reference``); ``order_total_fen``, if sent, must be ``amount_fen`` plus
+    them. ``allow_partial`` ("max points"): one of our wallets takes what its
+    balance covers, up to ``amount_fen`` (the trade's ``amount_fen`` then says
+    what was taken; an empty balance is still ``INSUFFICIENT_BALANCE``); the
+    till records the rest afterwards with ``OtherTendersRequest``.
+    """
+
     out_trade_no: OutTradeNo
     payment_code: PaymentCode
     amount_fen: Amount
     order_total_fen: Amount | None = None
     other_tenders: list[TenderPart] = Field(default_factory=list, max_length=8)
     description: ShortText = ""
+    categories: list[ShortText] = Field(default_factory=list, max_length=20)
+    allow_partial: Annotated[bool, Field(strict=True)] = False
+
+    @model_validator(mode="after")
+    def _parts_add_up(self) -> Self:
+        if self.allow_partial and self.other_tenders:
+            raise ValueError(
+                "allow_partial: send the other tenders after the payment (OtherTendersRequest)"
+            )
+        if self.other_tenders and self.order_total_fen is not None:
+            parts = self.amount_fen + sum(t.amount_fen for t in self.other_tenders)
+            if parts != self.order_total_fen:
+                raise ValueError(
+                    f"order_total_fen must be amount_fen plus the other tenders ({parts})"
+                )
+        return self
+
+
+class OtherTendersRequest(SignedRequest):
+    """Record the rest of a combination payment on a paid trade (after ``allow_partial``).
+
+    Accepted once per trade; the same tenders again get the trade as it is.
+    """
+
+    out_trade_no: OutTradeNo
+    other_tenders: list[TenderPart] = Field(min_length=1, max_length=8)
+
+
+class GuideRequest(SignedRequest):
+    """Guide routing: which ways to pay the till may offer for an order, before it takes one.
+
+    The merchant, store and terminal kind come from the terminal's identity.
+    """
+
+    amount_fen: Amount
     categories: list[ShortText] = Field(default_factory=list, max_length=20)
 
 
@@ -261,13 +311,52 @@ class TradeView(BaseModel):
     channel: str | None = None
     created_at: int = 0
     updated_at: int = 0
+    # combination payment: the order and its other parts (refunded first, last listed first)
+    order_total_fen: int | None = None
+    other_tenders: list[TenderPart] = Field(default_factory=list)
+    other_refunded_fen: int = 0
+    # how it was routed and judged: the routing version and logical channel rule, the risk decision
+    routing_version: int | None = None
+    routing_rule: str | None = None
+    risk: str | None = None
+    # external channels: the channel's last word (PAYING, PAID, CLOSED, REFUNDED, UNKNOWN)
+    channel_state: str | None = None
 
 
 class RefundView(BaseModel):
+    """A refund; ``parts`` says what goes back by which tender, in the order given back.
+
+    The code's own part (points, card, an external wallet) is returned by the
+    backend; the other parts (cash, bank card, another trade named in
+    ``reference``) are for the till to pay out.
+    """
+
     out_refund_no: str
     out_trade_no: str
     amount_fen: int
     trade: TradeView
+    parts: list[TenderPart] = Field(default_factory=list)
+
+
+class GuideTender(BaseModel):
+    """One way to pay: offered, or hidden with the reason in plain words."""
+
+    tender: Tender
+    available: bool
+    reason: ErrorCode | None = None
+    message: str = ""
+    recommended: bool = False
+
+
+class GuideResponse(BaseModel):
+    """The tenders to offer, in order, then the hidden ones with their reasons."""
+
+    tenders: list[GuideTender]
+    routing_version: int = 0
+
+    @property
+    def offered(self) -> list[Tender]:
+        return [t.tender for t in self.tenders if t.available]
 
 
 class CreditView(BaseModel):

@@ -26,6 +26,7 @@ from protocol.errors import ErrorCode, OutcomeUnknown, ScanPayError, ServiceUnav
 from protocol.models import (
     CreditView,
     EnrolResponse,
+    GuideResponse,
     RefundView,
     Tender,
     TenderPart,
@@ -130,7 +131,9 @@ class ScanPayClient:
         other_tenders: list[TenderPart] | None = None,
         description: str = "",
         categories: list[str] | None = None,
+        allow_partial: bool = False,
     ) -> TradeView:
+        """Pay with a scanned code; ``allow_partial``: take what the wallet's balance covers."""
         return await self._model(
             TradeView,
             "pay",
@@ -142,6 +145,24 @@ class ScanPayClient:
                 "other_tenders": [t.model_dump(mode="json") for t in other_tenders or []] or None,
                 "description": description or None,
                 "categories": categories or None,
+                "allow_partial": allow_partial or None,
+            },
+        )
+
+    async def guide(self, amount_fen: int, categories: list[str] | None = None) -> GuideResponse:
+        """The tenders to offer for an order, in order, and why the others are hidden."""
+        return await self._model(
+            GuideResponse, "guide", {"amount_fen": amount_fen, "categories": categories or None}
+        )
+
+    async def record_tenders(self, out_trade_no: str, other_tenders: list[TenderPart]) -> TradeView:
+        """The rest of a combination payment, on a trade paid with ``allow_partial``."""
+        return await self._model(
+            TradeView,
+            "tenders",
+            {
+                "out_trade_no": out_trade_no,
+                "other_tenders": [t.model_dump(mode="json") for t in other_tenders],
             },
         )
 

@@ -100,8 +100,11 @@ class LiveBackend:
         self.server.stop()
 
 
-def _start(data_dir: Path, database_url: str | None, kind: str) -> LiveBackend:
-    server = BackendServer(data_dir, database_url)
+def _start(
+    data_dir: Path, database_url: str | None, kind: str, settings: dict[str, Any] | None = None
+) -> LiveBackend:
+    """Seed a database, start ``serve`` on it (with ``settings`` as flags), and wrap it."""
+    server = BackendServer(data_dir, database_url, dict(settings or {}))
     seeded, token = seed_and_token(server)
     server.start()
     return LiveBackend(kind, server, Operator(server.url, token), seeded)

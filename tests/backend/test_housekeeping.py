@@ -18,7 +18,7 @@ from backend_stub.schema import nonces
 from backend_stub.settings import Settings
 from backend_stub.sweeper import sweep_once
 from backend_stub.terminals import create_merchant, create_store, create_terminal
-from protocol.models import PayRequest, TerminalKind
+from protocol.models import PayRequest, TerminalKind, TradeView
 from protocol.paycode import Issuer
 
 T0 = 1_800_000_000_000
@@ -53,7 +53,8 @@ def test_trades_close_exactly_after_their_deadline(tmp_path):
             payment_code=code.code,
             amount_fen=30_000,
         )
-        view = trades.pay(conn, call, request, backend.settings)
+        view = trades.pay(conn, call, request, backend)
+        assert isinstance(view, TradeView)
     assert view.state == "PIN_REQUIRED" and view.pin_deadline == T0 // 1000 + 90
     clock.advance(90_000)  # at the deadline: still open
     assert sweep_once(backend) == 0
