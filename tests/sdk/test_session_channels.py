@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from protocol.errors import ErrorCode
+from protocol.paycode import Issuer
 from terminal_sdk.client import enrol
 from terminal_sdk.profiles import PROFILES, QueryProfile
 from terminal_sdk.session import EventKind, Outcome
@@ -25,7 +26,7 @@ from tests.conftest import LiveBackend, _start
 
 from .conftest import terminal_config
 
-WECHAT = PROFILES["wechat"]
+WECHAT = PROFILES[Issuer.WECHAT]
 
 
 @pytest.fixture(scope="module")
@@ -64,12 +65,13 @@ async def test_user_paying_for_20_s_then_paid_with_wechat_timings(wechat, tmp_pa
     routing, cid = wechat
     code = wechat_code()
     routing.script("paying:20", code=code)
-    events = []
+    events: list = []
     async with await terminal_for(routing.live, tmp_path, None) as terminal:  # real profile
         started = time.monotonic()
         result = await terminal.session(on_event=events.append).pay(code, 4_200)
         took = time.monotonic() - started
-    assert result.outcome is Outcome.PAID and result.trade.channel == cid
+    assert result.outcome is Outcome.PAID
+    assert result.trade is not None and result.trade.channel == cid
     assert 20 <= took < WECHAT.deadline_s
     queries = [e for e in events if e.kind is EventKind.QUERYING]
     assert 4 <= len(queries) <= 8  # first at 3 s, then every 3-5 s
@@ -78,7 +80,7 @@ async def test_user_paying_for_20_s_then_paid_with_wechat_timings(wechat, tmp_pa
 
 
 async def test_user_gives_up_in_the_wallet(wechat, tmp_path):
-    routing, cid = wechat
+    routing, _ = wechat
     code = wechat_code()
     routing.script("paying:2:fail", code=code)
     async with await terminal_for(routing.live, tmp_path, WECHAT.scaled(0.2)) as terminal:
@@ -96,11 +98,12 @@ async def test_late_success_after_the_reverse_is_refunded(wechat, tmp_path):
         assert result.reason is ErrorCode.PAYMENT_TIMED_OUT and not result.reversal_pending
 
         def refunded():
-            order = [o for o in routing.sim_orders(cid) if o["amount_fen"] == 3_300][0]
+            order = next(o for o in routing.sim_orders(cid) if o["amount_fen"] == 3_300)
             return order["state"] == "REFUNDED" and order
 
         order = await asyncio.to_thread(wait_for, refunded, 15.0, 0.3)
         assert order["refunded_fen"] == 3_300  # charged late, given back in full
+        assert result.out_trade_no is not None
         truth = await terminal.client.query(result.out_trade_no)
         assert truth.state == "CLOSED" and truth.channel_state == "REFUNDED"
 
