@@ -9,6 +9,7 @@ runs the ledger check.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -27,7 +28,7 @@ from .context import Backend
 from .errors import ApiError
 from .members import Member
 
-__all__ = ["admin_router"]
+__all__ = ["admin_router", "operator_check"]
 
 MemberNo = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
 
@@ -50,8 +51,8 @@ class NewActivationCode(BaseModel):
     ttl_s: Annotated[int, Field(gt=0, strict=True)] | None = None
 
 
-def admin_router(backend: Backend) -> APIRouter:
-    settings = backend.settings
+def operator_check(backend: Backend) -> Callable[[Request], None]:
+    """The dependency every operator route has: the bearer token must be the operator's."""
 
     def operator(request: Request) -> None:
         given = bearer_token(request)
@@ -59,7 +60,14 @@ def admin_router(backend: Backend) -> APIRouter:
         if not hmac.compare_digest(given.encode("utf-8"), stored.encode("utf-8")):
             raise ApiError(ErrorCode.NOT_AUTHORISED, "wrong operator token")
 
-    router = APIRouter(prefix="/admin/v1", tags=["operator"], dependencies=[Depends(operator)])
+    return operator
+
+
+def admin_router(backend: Backend) -> APIRouter:
+    settings = backend.settings
+    router = APIRouter(
+        prefix="/admin/v1", tags=["operator"], dependencies=[Depends(operator_check(backend))]
+    )
 
     def view(conn: Connection, member: Member, now: int) -> m.AccountView:
         return m.account_view(conn, member, now, settings)

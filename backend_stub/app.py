@@ -13,6 +13,7 @@ from pydantic.json_schema import models_json_schema
 from sqlalchemy import text
 
 from .api_admin import admin_router
+from .api_cod import cod_router
 from .api_member import member_router
 from .api_plain import install_error_handlers, plain_answer
 from .api_terminal import REQUEST_MODELS, terminal_router
@@ -45,6 +46,7 @@ def create_app(backend: Backend, *, sweeper: bool = True) -> FastAPI:
     app.include_router(terminal_router(backend))
     app.include_router(member_router(backend))
     app.include_router(admin_router(backend))
+    app.include_router(cod_router(backend))
 
     @app.get("/healthz", tags=["health"], summary="Ready when the database answers")
     def healthz() -> JSONResponse:

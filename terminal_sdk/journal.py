@@ -252,6 +252,15 @@ class Journal:
         ).fetchall()
         return [_payment(r) for r in rows]
 
+    def paid_for_order(self, order_no: str) -> PaymentEntry | None:
+        """The first payment of ``order_no`` that ended PAID, if any."""
+        row = self._db.execute(
+            "SELECT * FROM payments WHERE order_no = ? AND state = 'PAID'"
+            " ORDER BY created_at LIMIT 1",
+            (order_no,),
+        ).fetchone()
+        return _payment(row) if row else None
+
     def recent_payments(self, limit: int = 50) -> list[PaymentEntry]:
         rows = self._db.execute(
             "SELECT * FROM payments ORDER BY created_at DESC LIMIT ?", (limit,)
