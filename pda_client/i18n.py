@@ -21,6 +21,7 @@ __all__ = [
     "current_language",
     "language_from_locale",
     "ngettext",
+    "points",
     "set_language",
     "tr",
 ]
@@ -28,3 +29,8 @@ __all__ = [
 CATALOG = Catalog("pda_client", "pda")
 tr = CATALOG.tr
 ngettext = CATALOG.ngettext
+
+
+def points(n: int) -> str:
+    """``1250`` -> "1,250 points" / "1,250 积分"."""
+    return ngettext("{count} point", "{count} points", n, count=f"{n:,}")

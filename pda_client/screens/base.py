@@ -16,7 +16,7 @@ from textual.widgets import Input, Static
 
 from appkit.keybar import KeyBar
 
-from ..i18n import tr
+from ..i18n import N_, tr
 from ..widgets.statusline import StatusLine
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ class PdaScreen(Screen[object]):
 
     #: whether a scan is taken here (else the app says the scan was ignored)
     ACCEPTS_SCANS: ClassVar[bool] = False
-    TITLE_TEXT: ClassVar[str] = "ScanPay PDA"
+    TITLE_TEXT: ClassVar[str] = N_("ScanPay PDA")
 
     @property
     def pda(self) -> PdaApp:

@@ -26,7 +26,7 @@ from .base import PdaScreen
 
 __all__ = ["OrdersScreen", "step_words"]
 
-WIDTH = 34  # an order's line inside the list's border and scrollbar
+WIDTH = 36  # an order's line, beside the list's scrollbar
 
 
 def step_words(row: OrderRow) -> tuple[str, str]:
@@ -57,17 +57,22 @@ def order_prompt(index: int, row: OrderRow) -> Text:
     return text
 
 
+class RoundList(OptionList):
+    """The orders; Enter opens the highlighted one (and says so in the key bar)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select", N_("Open"))]
+
+
 class OrdersScreen(PdaScreen):
     TITLE_TEXT = N_("Today's orders")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", N_("Open"), show=True),
         Binding("f2", "refresh", N_("Refresh")),
         *[Binding(str(n), f"open_number({n})", show=False) for n in range(1, 10)],
     ]
 
     def body(self) -> ComposeResult:
         yield Static(id="round-head", markup=False)
-        yield OptionList(id="orders")
+        yield RoundList(id="orders")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -103,7 +108,7 @@ class OrdersScreen(PdaScreen):
             return tr("This handheld is not enrolled for a courier: no orders.")
         lines = [
             tr(
-                "{day}: {n} orders, {left} to collect",
+                "{day}: {n} orders, {left} left",
                 day=app.round.day[5:],
                 n=len(rows),
                 left=sum(1 for r in rows if not r.step.done),
@@ -120,13 +125,6 @@ class OrdersScreen(PdaScreen):
     def _selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id is not None:
             self.open_order(event.option.id)
-
-    def action_open(self) -> None:
-        listing = self.query_one("#orders", OptionList)
-        if listing.highlighted is not None:
-            option = listing.get_option_at_index(listing.highlighted)
-            if option.id is not None:
-                self.open_order(option.id)
 
     def action_open_number(self, number: int) -> None:
         rows = self.pda.rows()

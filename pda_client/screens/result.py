@@ -15,10 +15,11 @@ from textual.widgets import Static
 
 from protocol.errors import ErrorCode, message_for
 from protocol.models import CodOrderView
-from protocol.money import format_fen, format_points
+from protocol.money import format_fen
 from terminal_sdk.session import PaymentResult
 
 from ..i18n import N_, current_language, tr
+from ..i18n import points as points_text
 from .base import PdaScreen
 
 __all__ = ["ResultScreen", "result_reason"]
@@ -66,7 +67,7 @@ class ResultScreen(PdaScreen):
         ]
         trade = self.result.trade
         if trade is not None and self.result.paid and trade.points:
-            lines.append(tr("Points used: {points}", points=format_points(trade.points)))
+            lines.append(tr("Points used: {points}", points=points_text(trade.points)))
         if self.result.out_trade_no:
             lines.append(tr("Payment {no}", no=self.result.out_trade_no))
         return lines

@@ -102,7 +102,7 @@ async def test_sign_offs_queue_offline_survive_a_restart_and_go_out_when_back(ha
             # the signal comes back: both go out, the list shows them done
             await relay.restore()
             await wait_for(pilot, lambda: again.store.count(SignOffState.QUEUED) == 0, within=15)
-            text = await wait_for_text(pilot, "0 to collect")
+            text = await wait_for_text(pilot, "0 left")
             assert "not sent yet" not in text and "Offline" not in text
     finally:
         await relay.cut()

@@ -20,7 +20,7 @@ async def test_the_handheld_lists_todays_orders_and_opens_one_by_its_number(hand
         assert "1 Li Wei" in text and "CNY 68.00" in text
         assert "2 Wang Fang" in text and "CNY 15.50" in text
         assert "Tomorrow" not in text
-        assert "2 orders, 2 to collect" in text
+        assert "2 orders, 2 left" in text
         assert "Chen Jie" in text  # the courier, in the title
         await pilot.press("2")
         screen = await wait_for_screen(pilot, OrderScreen)
