@@ -209,9 +209,9 @@ class PdaApp(App[None]):
         """Try to send one sign-off at once; whatever happens it stays safe in the queue."""
         if self.terminal is not None and sign_off.state is SignOffState.QUEUED:
             code = await send_one(self.terminal.client, self.store, sign_off)
-            if code is None:
-                self.refresh_round()
-            elif code not in ORDER_REFUSALS:
+            if code is None or code in ORDER_REFUSALS:
+                self.refresh_round()  # the backend's word on the order is news either way
+            else:
                 self.check_health_now()
         self.round_changed()
         return self.store.sign_off(sign_off.order_no) or sign_off

@@ -38,8 +38,11 @@ async def wait_for_text(pilot: Pilot[Any], text: str, within: float = 10.0) -> s
 
 async def wait_for_screen(pilot: Pilot[Any], kind: type, within: float = 10.0) -> Any:
     app = pilot.app
-    await wait_for(pilot, lambda: isinstance(app.screen, kind), within, kind.__name__)
+    await wait_for(
+        pilot, lambda: isinstance(app.screen, kind) and app.screen.is_mounted, within, kind.__name__
+    )
     await pilot.pause()
+    await pilot.pause()  # the screen's first drawing is composited
     return app.screen
 
 

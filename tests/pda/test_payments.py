@@ -7,6 +7,8 @@ checked at the backend, not only on the screen.
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from pda_client.screens.order import OrderScreen
@@ -32,6 +34,7 @@ async def open_first_order(pilot):
 async def wait_for_pin_entry(pilot):
     screen = await wait_for_screen(pilot, PaymentScreen)
     await wait_for(pilot, lambda: screen.query_one("#pin", PinEntry).has_focus, what="PIN entry")
+    await wait_for_text(pilot, "Customer: type your PIN")
     return screen
 
 
@@ -62,7 +65,8 @@ async def test_no_pin_payment_then_sign_off(handhelds):
     assert member.account()["balance_points"] == 10_000 - 6_800
 
 
-async def test_pin_typed_on_the_handheld_is_taken_by_the_backend(handhelds):
+async def test_pin_typed_on_the_handheld_is_taken_by_the_backend(handhelds, caplog):
+    caplog.set_level(logging.DEBUG)
     courier = handhelds.courier
     order = courier.order("Li Wei", ABOVE_LIMIT_FEN)
     member = handhelds.backend.member(points=50_000, pin="123456")
@@ -73,13 +77,31 @@ async def test_pin_typed_on_the_handheld_is_taken_by_the_backend(handhelds):
         await wait_for_pin_entry(pilot)
         assert "PIN NEEDED" in screen_text(app) and "Customer: type your PIN" in screen_text(app)
         await pilot.press("1", "2", "3")
-        text = screen_text(app)
-        assert "● ● ● ○ ○ ○" in text and "123" not in text  # dots, never the digits
+        text = await wait_for_text(pilot, "● ● ● ○ ○ ○")
+        assert "123" not in text  # dots, never the digits
         await pilot.press("4", "5", "6", "enter")
         await wait_for_screen(pilot, ResultScreen)
         assert "P A I D" in screen_text(app)
     assert member.account()["balance_points"] == 50_000 - ABOVE_LIMIT_FEN
     assert courier.orders()[order["order_no"]]["status"] == "PAID"
+    assert "123456" not in caplog.text  # the PIN is in no log line
+
+
+async def test_esc_while_the_customer_types_stops_and_nothing_is_charged(handhelds):
+    courier = handhelds.courier
+    order = courier.order("Li Wei", ABOVE_LIMIT_FEN)
+    member = handhelds.backend.member(points=50_000)
+    app = await handhelds.app()
+    async with app.run_test(size=(40, 20)) as pilot:
+        await open_first_order(pilot)
+        scan(app, member.code())
+        await wait_for_pin_entry(pilot)
+        await pilot.press("1", "2", "escape")
+        await wait_for_screen(pilot, ResultScreen)
+        text = flat(screen_text(app))
+        assert "NOT CHARGED" in text and "The payment was stopped; nothing was charged." in text
+    assert member.account()["balance_points"] == 50_000
+    assert courier.orders()[order["order_no"]]["status"] == "TO_COLLECT"
 
 
 async def test_wrong_pin_then_the_right_one(handhelds):
