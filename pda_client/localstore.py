@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 
 from protocol.models import CodOrderList
-from terminal_sdk.durable import open_durable, transaction
+from terminal_sdk.durable import DurableFile
 
 __all__ = ["CachedRound", "LocalStore", "SignOff", "SignOffConflict", "SignOffState"]
 
@@ -87,18 +85,10 @@ class SignOffConflict(Exception):
     """The order was already signed off here, and the backend has that sign-off."""
 
 
-class LocalStore:
+class LocalStore(DurableFile):
     """One SQLite file per handheld. Not shared between processes at once."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self._db = open_durable(self.path, _SCHEMA)
-
-    def close(self) -> None:
-        self._db.close()
-
-    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
-        return transaction(self._db)
+    SCHEMA = _SCHEMA
 
     # -- the round ------------------------------------------------------------------------
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import ClassVar
 
-__all__ = ["open_durable", "transaction"]
+__all__ = ["DurableFile", "open_durable", "transaction"]
 
 
 def open_durable(path: Path, schema: str) -> sqlite3.Connection:
@@ -36,3 +37,19 @@ def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
+
+
+class DurableFile:
+    """Base of a class kept in one such file: ``SCHEMA`` is created on open. One process at once."""
+
+    SCHEMA: ClassVar[str] = ""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._db = open_durable(self.path, self.SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return transaction(self._db)

@@ -16,12 +16,10 @@ from __future__ import annotations
 import secrets
 import sqlite3
 import time
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 
-from .durable import open_durable, transaction
+from .durable import DurableFile
 
 __all__ = ["Journal", "PaymentEntry", "RefundEntry", "SessionState", "TenderLine"]
 
@@ -132,18 +130,10 @@ class TenderLine:
     created_at: float
 
 
-class Journal:
+class Journal(DurableFile):
     """One SQLite file per terminal. Not shared between processes at once."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self._db = open_durable(self.path, _SCHEMA)
-
-    def close(self) -> None:
-        self._db.close()
-
-    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
-        return transaction(self._db)
+    SCHEMA = _SCHEMA
 
     # -- numbers ---------------------------------------------------------------------------
 

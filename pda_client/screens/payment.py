@@ -24,7 +24,7 @@ from textual.widgets import Input, Static
 from protocol.models import CodOrderView
 from protocol.money import format_fen
 from protocol.paycode import classify, mask
-from protocol.pin import ClearPin, PinEnvelope, seal_pin
+from protocol.pin import ClearPin, PinEnvelope, PinEnvelopeError, seal_pin
 from terminal_sdk.session import (
     EventKind,
     PaymentResult,
@@ -162,7 +162,11 @@ class PaymentScreen(PdaScreen):
         request, answer = self.request, self._answer
         if request is None or answer is None or answer.done():
             return
-        envelope = seal_pin(pin, request.trade_ref, request.pin_public_key.encode("ascii"))
+        try:
+            envelope = seal_pin(pin, request.trade_ref, request.pin_public_key.encode("ascii"))
+        except (PinEnvelopeError, ValueError) as exc:  # no usable PIN key: reverse, say so
+            answer.set_exception(exc)
+            return
         answer.set_result(envelope)
         self.note = tr("Checking the PIN...")
         self.show()

@@ -1,4 +1,4 @@
-"""The COD endpoints through the SDK's signed client, against the real backend on loopback.
+"""The COD endpoints through the SDK's signed client, against the real backend (SQLite and PG).
 
 A courier's PDA sees exactly that courier's orders for the day with their
 status; an order paid through the ordinary ``pay`` (linked by its
@@ -22,10 +22,10 @@ from .couriers import Courier, today
 
 
 @pytest.fixture
-async def courier_pda(backend_sqlite):
-    courier = Courier.make(backend_sqlite)
+async def courier_pda(backend):
+    courier = Courier.make(backend)
     creds = await courier.enrol_pda()
-    async with ScanPayClient(backend_sqlite.url, creds) as client:
+    async with ScanPayClient(backend.url, creds) as client:
         yield courier, client
 
 
@@ -38,12 +38,12 @@ async def pay_order(client: ScanPayClient, code: str, order: dict, amount_fen: i
     )
 
 
-async def test_the_pda_lists_its_couriers_orders_for_the_day_only(courier_pda, backend_sqlite):
+async def test_the_pda_lists_its_couriers_orders_for_the_day_only(courier_pda, backend):
     courier, client = courier_pda
     first = courier.order("Li Wei", 6_800, address="8 Park Road")
     second = courier.order("Wang Fang", 1_550)
     courier.order("Tomorrow", 999, day="2099-01-01")
-    Courier.make(backend_sqlite).order("Someone else's", 500)
+    Courier.make(backend).order("Someone else's", 500)
 
     page = await client.cod_orders(today())
 
@@ -55,10 +55,10 @@ async def test_the_pda_lists_its_couriers_orders_for_the_day_only(courier_pda, b
     assert [o.order_no for o in (await client.cod_orders("2099-01-01")).orders] != []
 
 
-async def test_a_pda_of_no_courier_has_no_orders(backend_sqlite):
-    code = backend_sqlite.operator.activation_code("pda")
-    creds = await enrol(backend_sqlite.url, code, kind=TerminalKind.PDA)
-    async with ScanPayClient(backend_sqlite.url, creds) as client:
+async def test_a_pda_of_no_courier_has_no_orders(backend):
+    code = backend.operator.activation_code("pda")
+    creds = await enrol(backend.url, code, kind=TerminalKind.PDA)
+    async with ScanPayClient(backend.url, creds) as client:
         page = await client.cod_orders()
         assert page.courier_id is None and page.orders == []
         with pytest.raises(RequestRejected) as refused:
@@ -66,10 +66,10 @@ async def test_a_pda_of_no_courier_has_no_orders(backend_sqlite):
         assert refused.value.code is ErrorCode.ORDER_NOT_FOUND
 
 
-async def test_a_paid_order_shows_paid_and_signs_off_with_its_payment(courier_pda, backend_sqlite):
+async def test_a_paid_order_shows_paid_and_signs_off_with_its_payment(courier_pda, backend):
     courier, client = courier_pda
     order = courier.order("Li Wei", 6_800)
-    member = backend_sqlite.member(points=10_000)
+    member = backend.member(points=10_000)
     trade = await pay_order(client, member.code(), order)
     assert trade.state.value == "SUCCESS"
 
@@ -102,11 +102,11 @@ async def test_cash_sign_off(courier_pda):
 
 @pytest.mark.parametrize("problem", ["wrong-amount", "other-order", "unknown", "paid-wallet"])
 async def test_a_sign_off_with_a_payment_that_is_not_the_orders_is_refused(
-    courier_pda, backend_sqlite, problem
+    courier_pda, backend, problem
 ):
     courier, client = courier_pda
     order = courier.order("Li Wei", 6_800)
-    member = backend_sqlite.member(points=100_000)
+    member = backend.member(points=100_000)
     if problem == "wrong-amount":
         trade = await pay_order(client, member.code(), order, amount_fen=6_000)
         kwargs = {"out_trade_no": trade.out_trade_no}
@@ -125,9 +125,9 @@ async def test_a_sign_off_with_a_payment_that_is_not_the_orders_is_refused(
     assert courier.orders()[order["order_no"]]["signed_off_at"] is None
 
 
-async def test_another_couriers_order_cannot_be_signed_off(courier_pda, backend_sqlite):
+async def test_another_couriers_order_cannot_be_signed_off(courier_pda, backend):
     _, client = courier_pda
-    theirs = Courier.make(backend_sqlite).order("Li Wei", 500)
+    theirs = Courier.make(backend).order("Li Wei", 500)
     with pytest.raises(RequestRejected) as refused:
         await client.cod_sign_off(theirs["order_no"], "Li Wei", paid_cash=True)
     assert refused.value.code is ErrorCode.ORDER_NOT_FOUND
@@ -145,12 +145,12 @@ async def test_a_sign_off_names_someone_and_exactly_one_payment(courier_pda):
     assert refused.value.code is ErrorCode.BAD_REQUEST
 
 
-async def test_seed_demo_gives_the_demo_pda_todays_round(backend_sqlite):
+async def test_seed_demo_gives_the_demo_pda_todays_round(backend):
     """The PDA enrolled with seed-demo's code lists the demo round; one needs the PIN."""
-    seeded = backend_sqlite.seeded
+    seeded = backend.seeded
     code = next(c for c in seeded["activation_codes"] if c["kind"] == "pda")["activation_code"]
-    creds = await enrol(backend_sqlite.url, code, kind=TerminalKind.PDA)
-    async with ScanPayClient(backend_sqlite.url, creds) as client:
+    creds = await enrol(backend.url, code, kind=TerminalKind.PDA)
+    async with ScanPayClient(backend.url, creds) as client:
         page = await client.cod_orders()
     assert page.courier_id == seeded["courier_id"]
     assert [o.order_no for o in page.orders] == [o["order_no"] for o in seeded["deliveries"]]
@@ -158,14 +158,14 @@ async def test_seed_demo_gives_the_demo_pda_todays_round(backend_sqlite):
     no_pin_limit_fen = 20_000  # the system's default
     assert sum(o.amount_fen > no_pin_limit_fen for o in page.orders) == 1
     # seeding again the same day adds no second round, and the orders stay this courier's
-    again = backend_sqlite.server.run_cli("seed-demo", "--json")
+    again = backend.server.run_cli("seed-demo", "--json")
     assert '"deliveries"' in again.stdout
-    async with ScanPayClient(backend_sqlite.url, creds) as client:
+    async with ScanPayClient(backend.url, creds) as client:
         assert len((await client.cod_orders()).orders) == len(page.orders)
 
 
-def test_operator_commands_make_a_courier_and_orders(backend_sqlite):
-    run = backend_sqlite.server.run_cli
+def test_operator_commands_make_a_courier_and_orders(backend):
+    run = backend.server.run_cli
     made = json.loads(run("courier", "CLI1", "--name", "Sun Li", "--json").stdout)
     assert made["courier_id"] == "CLI1" and made["activation_code"]
     order = json.loads(

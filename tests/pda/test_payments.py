@@ -7,6 +7,7 @@ checked at the backend, not only on the screen.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import pytest
@@ -17,6 +18,7 @@ from pda_client.screens.payment import PaymentScreen
 from pda_client.screens.result import ResultScreen
 from pda_client.screens.signoff import SignOffScreen
 from pda_client.widgets.pinentry import PinEntry
+from terminal_sdk.credentials import CredentialStore
 
 from .pilot import flat, scan, screen_text, wait_for, wait_for_screen, wait_for_text
 
@@ -176,3 +178,24 @@ async def test_not_charged_says_why_and_offers_cash(handhelds, case, words):
     spent_before = 100 if case == "used" else 0  # the other till's payment with that code
     left = 100 if case == "balance" else 10_000 - spent_before
     assert member.account()["balance_points"] == left
+
+
+async def test_a_pin_that_cannot_be_sealed_reverses_the_payment(handhelds):
+    """A handheld without a usable PIN key never sends the PIN: the trade is reversed."""
+    courier = handhelds.courier
+    courier.order("Li Wei", ABOVE_LIMIT_FEN)
+    member = handhelds.backend.member(points=50_000)
+    config = handhelds.config()
+    await handhelds.enrol(config)
+    store = CredentialStore(config.credentials_file)
+    store.save(dataclasses.replace(store.load(), pin_public_key="not a key"))
+    app = await handhelds.app(config)
+    async with app.run_test(size=(40, 20)) as pilot:
+        await open_first_order(pilot)
+        scan(app, member.code())
+        await wait_for_pin_entry(pilot)
+        await pilot.press(*"123456", "enter")
+        await wait_for_screen(pilot, ResultScreen)
+        text = flat(screen_text(app))
+        assert "NOT CHARGED" in text and "nothing was charged" in text
+    assert member.account()["balance_points"] == 50_000
