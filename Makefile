@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-DEBIAN_PACKAGES := libzbar0 postgresql
+DEBIAN_PACKAGES := libzbar0 postgresql chromium
 
 .PHONY: demo test check lint typecheck bench setup clean pda-catalog pda-snapshots
 

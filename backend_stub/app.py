@@ -19,6 +19,7 @@ from .api_plain import install_error_handlers, plain_answer
 from .api_terminal import REQUEST_MODELS, terminal_router
 from .context import Backend
 from .sweeper import Sweeper
+from .wallet_page import install_wallet_page
 
 __all__ = ["create_app"]
 
@@ -47,6 +48,7 @@ def create_app(backend: Backend, *, sweeper: bool = True) -> FastAPI:
     app.include_router(member_router(backend))
     app.include_router(admin_router(backend))
     app.include_router(cod_router(backend))
+    install_wallet_page(app, backend)
 
     @app.get("/healthz", tags=["health"], summary="Ready when the database answers")
     def healthz() -> JSONResponse:

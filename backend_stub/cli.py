@@ -60,6 +60,7 @@ def _serve(backend: Backend, args: argparse.Namespace) -> int:
 
     where = "PostgreSQL" if not backend.db.is_sqlite else backend.db.url.removeprefix("sqlite:///")
     print(f"ScanPay backend on http://{args.host}:{args.port}  (database: {where})", flush=True)
+    print(f"Customer wallet page: http://{args.host}:{args.port}/wallet", flush=True)
     uvicorn.run(
         create_app(backend),
         host=args.host,

@@ -25,7 +25,7 @@ from protocol.paycode import Issuer
 from .hashing import secret_hash
 from .schema import pay_codes
 
-__all__ = ["IssuedCode", "LiveCode", "bind", "check", "issue"]
+__all__ = ["IssuedCode", "LiveCode", "bind", "check", "issue", "retire_slot"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,19 @@ def issue(
             continue
         return IssuedCode(code, wallet, now_ms + ttl_ms)
     raise RuntimeError("could not make a unique payment code")
+
+
+def retire_slot(conn: Connection, member_id: int, slot: str, now_ms: int) -> int:
+    """Kill every live code of the slot (the member signed out on that phone)."""
+    return conn.execute(
+        update(pay_codes)
+        .where(
+            pay_codes.c.member_id == member_id,
+            pay_codes.c.slot == slot,
+            pay_codes.c.superseded_at_ms.is_(None),
+        )
+        .values(superseded_at_ms=now_ms)
+    ).rowcount
 
 
 def check(

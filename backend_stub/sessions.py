@@ -19,7 +19,7 @@ from .hashing import secret_hash
 from .members import Member, find_member
 from .schema import member_sessions
 
-__all__ = ["member_for_token", "purge_sessions", "start_session"]
+__all__ = ["end_session", "member_for_token", "purge_sessions", "start_session"]
 
 
 def start_session(conn: Connection, member: Member, now_ms: int, ttl_ms: int) -> tuple[str, int]:
@@ -48,6 +48,14 @@ def member_for_token(conn: Connection, token: str, now_ms: int) -> tuple[Member,
     if member is None:
         raise ApiError(ErrorCode.NOT_AUTHORISED, "the session is unknown or has expired")
     return member, token_hash[:16]
+
+
+def end_session(conn: Connection, token: str) -> bool:
+    """Sign out: the token stops working at once. False if it was not live."""
+    done = conn.execute(
+        delete(member_sessions).where(member_sessions.c.token_hash == secret_hash(token))
+    )
+    return done.rowcount == 1
 
 
 def purge_sessions(conn: Connection, now_ms: int) -> int:

@@ -247,6 +247,15 @@ class Scanner(ABC):
             with contextlib.suppress(IllegalTransition):
                 self._set_state(ScannerState.ERROR, f"driver stopped: {exc}")
 
+    def _finish(self, detail: str) -> None:
+        """Close from inside :meth:`_run`: the source has nothing more to give (a video ended).
+
+        Call it last, once the device is released: the driver's task returns after it,
+        and iteration ends after the scans already read.
+        """
+        self._set_state(ScannerState.CLOSED, detail)
+        self._queue.put_nowait(_END)
+
     async def close(self) -> None:
         """Stop reading and release the device; pending scans can still be read."""
         if self._state is ScannerState.CLOSED:

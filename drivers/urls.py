@@ -129,7 +129,7 @@ _PROVIDERS: dict[str, str] = {
     "hid": "drivers.hid",
     "wedge": "drivers.wedge",
     "sim": "drivers.sim",
-    "camera": "drivers.camera",
+    "camera": "drivers.camera.scanner",  # drivers.camera itself is the decoder alone
 }
 _MISSING: dict[str, str] = {}
 

@@ -7,6 +7,7 @@
 - :mod:`protocol.pin`      the PIN block and the envelope it travels in
 - :mod:`protocol.models`   the request and response messages, trade states
 - :mod:`protocol.errors`   error codes, their plain messages, the exception tree
+- :mod:`protocol.symbols`  the payment code as QR and Code128 modules, for drawing it
 """
 
 from .errors import (

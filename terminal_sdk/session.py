@@ -480,7 +480,8 @@ class PaymentSession:
         if self._stop.is_set():
             return True
         try:
-            await asyncio.wait_for(self._stop.wait(), timeout=max(seconds, 0))
+            async with asyncio.timeout(max(seconds, 0)):  # not wait_for: it can swallow a cancel
+                await self._stop.wait()
         except TimeoutError:
             return False
         return True

@@ -21,7 +21,7 @@ import errno
 import logging
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ..aim import split_aim
@@ -107,6 +107,8 @@ class HidScanner(Scanner):
         self.retry_min = retry_min
         self.retry_max = retry_max
         self.rescan = rescan
+        self.on_code: Callable[[DecodedCode], None] | None = None
+        """Called with each code typed, with its key timings: the test tool's key-by-key view."""
         self._known: InputDeviceInfo | None = None  # the device a path named, for rediscovery
         self._promoted: list[InputDeviceInfo] = []  # unknown devices that typed like scanners
         self.devices: list[_Device] = []
@@ -309,6 +311,8 @@ class HidScanner(Scanner):
             self._grab_watched(device)
         aim, text = split_aim(code.text) if self.aim else (None, code.text)
         if text:
+            if self.on_code is not None:
+                self.on_code(code)
             self._emit(
                 Scan(text=text, device=device.label, raw=code.raw, aim=aim, timestamp=received)
             )

@@ -24,6 +24,13 @@ MODULES = [
     "drivers.hid.classify",
     "drivers.hid.recording",
     "drivers.hid.scanner",
+    "drivers.camera.scanner",
+    "drivers.scantest",
+    "drivers.scantest.codes",
+    "drivers.scantest.pictures",
+    "drivers.scantest.probe",
+    "drivers.scantest.session",
+    "drivers.scantest.cli",
 ]
 
 

@@ -1,7 +1,5 @@
 """Device URLs: parsing, the messages for bad ones, and the scheme registry."""
 
-import importlib.util
-
 import pytest
 
 from drivers import urls
@@ -69,12 +67,14 @@ def test_a_scheme_whose_module_is_missing_is_reported_as_not_installed(monkeypat
         open_scanner("lazy:")
 
 
-def test_camera_urls_go_to_the_camera_module_when_this_build_has_one():
-    if importlib.util.find_spec("drivers.camera") is None:
-        with pytest.raises(DeviceUrlError, match="camera driver is not installed in this build"):
-            open_scanner("camera:0")
-    else:
-        assert open_scanner("camera:0").device
+def test_camera_urls_go_to_the_camera_driver():
+    from drivers.camera.scanner import CameraScanner
+
+    scanner = open_scanner("camera:0")
+    assert isinstance(scanner, CameraScanner) and scanner.device == "camera:0"
+    video = open_scanner("camera:///srv/clips/till.mp4")
+    assert isinstance(video, CameraScanner) and video.source == "/srv/clips/till.mp4"
+    assert "?dedupe: milliseconds a code must be out of sight" in describe_schemes()
 
 
 def test_a_module_can_register_a_scheme():

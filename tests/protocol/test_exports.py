@@ -10,14 +10,15 @@ def test_public_surface_is_what_we_meant():
         name
         for name in dir(protocol)
         if not name.startswith("_")
-        and name not in {"errors", "models", "money", "paycode", "pin", "replay", "signing", "demo"}
+        and name not in {"errors", "models", "money", "paycode", "pin", "replay", "signing"}
+        and name not in {"demo", "symbols"}
     )
     for name in protocol.__all__:
         assert getattr(protocol, name) is not None
 
 
 def test_module_all_names_exist():
-    for mod in ("errors", "models", "money", "paycode", "pin", "replay", "signing"):
+    for mod in ("errors", "models", "money", "paycode", "pin", "replay", "signing", "symbols"):
         module = importlib.import_module(f"protocol.{mod}")
         for name in module.__all__:
             assert hasattr(module, name), f"protocol.{mod}.{name}"
@@ -25,7 +26,7 @@ def test_module_all_names_exist():
 
 def test_protocol_imports_nothing_else_of_ours():
     code = (
-        "import sys, protocol, protocol.models, protocol.pin, protocol.demo;"
+        "import sys, protocol, protocol.models, protocol.pin, protocol.demo, protocol.symbols;"
         "ours = {'terminal_sdk','drivers','pos_client','pda_client','backend_stub'};"
         "print(sorted(ours & {m.split('.')[0] for m in sys.modules}))"
     )
