@@ -102,8 +102,14 @@ async def test_sign_offs_queue_offline_survive_a_restart_and_go_out_when_back(ha
             # the signal comes back: both go out, the list shows them done
             await relay.restore()
             await wait_for(pilot, lambda: again.store.count(SignOffState.QUEUED) == 0, within=15)
+            await wait_for(
+                pilot,
+                lambda: "Offline" not in screen_text(again),
+                within=15,
+                what="the round fetched again",
+            )
             text = await wait_for_text(pilot, "0 left")
-            assert "not sent yet" not in text and "Offline" not in text
+            assert "not sent yet" not in text
     finally:
         await relay.cut()
     wallet_order = courier.orders()[by_wallet["order_no"]]
