@@ -117,8 +117,10 @@ class PdaApp(App[None]):
 
         try:
             self.terminal = self._opener(self.config)
-        except CredentialsMissing:
-            self.push_screen(EnrolScreen(), lambda _done: self.open_terminal())
+        except CredentialsMissing as exc:
+            # not a first run: the stored identity cannot be used, and the screen says why
+            problem = str(exc) if self.config.credentials_file.exists() else ""
+            self.push_screen(EnrolScreen(problem), lambda _done: self.open_terminal())
             return
         self.bump_status()
         self.watch_health()

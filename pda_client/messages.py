@@ -6,7 +6,7 @@ from textual.message import Message
 
 from drivers.scanner import Scan
 
-__all__ = ["RoundChanged", "Scanned"]
+__all__ = ["Scanned"]
 
 
 class Scanned(Message):
@@ -15,7 +15,3 @@ class Scanned(Message):
     def __init__(self, scan: Scan) -> None:
         super().__init__()
         self.scan = scan
-
-
-class RoundChanged(Message):
-    """The round was fetched again, or a sign-off changed state: redraw."""

@@ -27,6 +27,10 @@ class EnrolScreen(PdaScreen):
     TITLE_TEXT = N_("Enrol this handheld")
     BINDINGS: ClassVar[list[BindingType]] = [Binding("f4", "enrol", N_("Enrol"))]
 
+    def __init__(self, problem: str = "") -> None:
+        super().__init__()
+        self.problem = problem  # why the stored identity could not be used, if it was there
+
     def body(self) -> ComposeResult:
         with Vertical(id="enrol"):
             yield Static(
@@ -38,7 +42,7 @@ class EnrolScreen(PdaScreen):
             yield Input(id="code")
             yield Label(tr("Backend URL"))
             yield Input(self.pda.config.backend.url, id="url")
-            yield Static(id="enrol-message", markup=False)
+            yield Static(self.problem, id="enrol-message", markup=False)
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -58,3 +58,14 @@ async def test_a_payment_left_in_doubt_is_settled_before_any_new_one(handhelds):
     async with Terminal.open(config) as terminal:
         view = await terminal.client.query(number)
     assert view.state.value == "CLOSED" and view.amount_fen == 0  # the reverse's tombstone
+
+
+async def test_credentials_readable_by_others_are_refused_and_the_handheld_says_why(handhelds):
+    config = handhelds.config()
+    await handhelds.enrol(config)
+    config.credentials_file.chmod(0o644)
+    app = await handhelds.app(config)
+    async with app.run_test(size=(40, 20)) as pilot:
+        await wait_for_screen(pilot, EnrolScreen)
+        text = flat(screen_text(app))
+        assert "is readable by other users (mode 644); fix it with: chmod 600" in text
