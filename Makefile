@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEBIAN_PACKAGES := libzbar0 postgresql chromium tmux
 
-.PHONY: demo test check lint typecheck bench setup clean pos-catalog pos-snapshots
+.PHONY: demo test check lint typecheck bench setup clean pos-catalog pos-snapshots pda-catalog pda-snapshots
 
 $(STAMP): pyproject.toml
 	scripts/ensure-debian-packages $(DEBIAN_PACKAGES)
@@ -47,3 +47,14 @@ pos-catalog: setup
 # Refresh the POS's screen snapshots after a deliberate change (look at the SVGs before committing).
 pos-snapshots: setup
 	$(PY) -m pytest tests/pos/test_snapshots.py --snapshot-update -q
+
+# The PDA's message catalog: pull the words out of the code, merge them into the .po files.
+pda-catalog: setup
+	$(VENV)/bin/pybabel extract -k tr -k N_ -k ngettext:1,2 --no-location --sort-output \
+		-o pda_client/locale/pda.pot --project scanpay-pda --copyright-holder ScanPay pda_client
+	$(VENV)/bin/pybabel update -i pda_client/locale/pda.pot -d pda_client/locale -D pda -l zh --init-missing \
+		--ignore-obsolete --no-fuzzy-matching
+
+# Refresh the PDA's screen snapshots after a deliberate change (look at the SVGs before committing).
+pda-snapshots: setup
+	$(PY) -m pytest tests/pda/test_snapshots.py --snapshot-update -q

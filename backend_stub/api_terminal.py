@@ -52,7 +52,7 @@ from .gateway import (
     validation_message,
 )
 
-__all__ = ["REQUEST_MODELS", "terminal_router"]
+__all__ = ["REQUEST_MODELS", "add_signed_route", "terminal_router"]
 
 log = logging.getLogger("scanpay.api")
 
@@ -89,6 +89,22 @@ def _route(
     )
 
 
+def add_signed_route(
+    router: APIRouter,
+    backend: Backend,
+    name: str,
+    model: type[Any],
+    action: Callable[[Connection, Call, Any], Any],
+    summary: str,
+) -> None:
+    """A signed ``POST /v1/<name>`` running ``action`` behind the gateway (other routers too)."""
+
+    def handle(raw: bytes, lang: str) -> Answer:
+        return run_signed(backend, raw, lang, model, action)
+
+    _route(router, name, model, handle, summary)
+
+
 def terminal_router(backend: Backend) -> APIRouter:
     router = APIRouter()
     settings = backend.settings
@@ -96,10 +112,7 @@ def terminal_router(backend: Backend) -> APIRouter:
     def signed(
         name: str, model: type[Any], action: Callable[[Connection, Call, Any], Any], summary: str
     ) -> None:
-        def handle(raw: bytes, lang: str) -> Answer:
-            return run_signed(backend, raw, lang, model, action)
-
-        _route(router, name, model, handle, summary)
+        add_signed_route(router, backend, name, model, action, summary)
 
     signed(
         "pay",

@@ -13,6 +13,7 @@ from pydantic.json_schema import models_json_schema
 from sqlalchemy import text
 
 from .api_admin import admin_router
+from .api_cod import cod_router
 from .api_member import member_router
 from .api_plain import install_error_handlers, plain_answer
 from .api_routing import routing_router
@@ -53,6 +54,7 @@ def create_app(backend: Backend, *, sweeper: bool = True) -> FastAPI:
     app.include_router(member_router(backend))
     app.include_router(admin_router(backend))
     app.include_router(routing_router(backend))
+    app.include_router(cod_router(backend))
     install_wallet_page(app, backend)
 
     @app.get("/healthz", tags=["health"], summary="Ready when the database answers")

@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from protocol.models import TerminalKind
 
 from . import cli_routing, keys, ledger, seed, sms, terminals
+from .cli_cod import add_cod_commands
 from .clock import SystemClock, ms_to_s, s_to_ms
 from .context import Backend
 from .db import Database
@@ -194,6 +195,7 @@ def _parser() -> argparse.ArgumentParser:
     token = command("admin-token", _admin_token, "print the operator API's bearer token")
     token.add_argument("--rotate", action="store_true", help="replace it with a new one first")
     cli_routing.add_commands(command)
+    add_cod_commands(command)
     return parser
 
 

@@ -32,6 +32,9 @@ __all__ = [
     "channel_events",
     "channel_status",
     "channel_usage",
+    "cod_orders",
+    "courier_devices",
+    "couriers",
     "credits",
     "ledger_lines",
     "member_sessions",
@@ -464,4 +467,49 @@ sim_refunds = Table(
     Column("amount_fen", BigInteger, nullable=False),
     Column("created_at_ms", BigInteger, nullable=False),
     UniqueConstraint("channel", "refund_no"),
+)
+
+# -- cash on delivery: couriers, the PDAs enrolled for them, their orders ------------------
+
+couriers = Table(
+    "couriers",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("store_id", String(32), ForeignKey("stores.id"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("created_at_ms", BigInteger, nullable=False),
+)
+
+# A PDA belongs to the courier whose activation code it was enrolled with.
+courier_devices = Table(
+    "courier_devices",
+    metadata,
+    Column(
+        "activation_code_hash",
+        String(64),
+        ForeignKey("activation_codes.code_hash"),
+        primary_key=True,
+    ),
+    Column("courier_id", String(32), ForeignKey("couriers.id"), nullable=False),
+    Index("ix_courier_devices_courier", "courier_id"),
+)
+
+cod_orders = Table(
+    "cod_orders",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("order_no", String(32), nullable=False, unique=True),
+    Column("courier_id", String(32), ForeignKey("couriers.id"), nullable=False),
+    Column("delivery_day", String(10), nullable=False),  # YYYY-MM-DD
+    Column("recipient", String(128), nullable=False),
+    Column("address", String(255), nullable=False, server_default=""),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("signed_off_at_ms", BigInteger),
+    Column("signed_by", String(128)),
+    Column("paid_cash", Boolean, nullable=False, server_default=false()),
+    Column("trade_id", _Id, ForeignKey("trades.id"), unique=True),  # the wallet payment
+    Column("signed_off_terminal_id", String(64), ForeignKey("terminals.id")),
+    Column("created_at_ms", BigInteger, nullable=False),
+    CheckConstraint("amount_fen > 0", name="amount_positive"),
+    Index("ix_cod_orders_courier_day", "courier_id", "delivery_day"),
 )

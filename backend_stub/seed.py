@@ -6,20 +6,21 @@ and each run prints fresh one-time activation codes.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from protocol.models import TerminalKind
+from protocol.models import CodOrderView, TerminalKind
 from protocol.money import format_fen, format_points
 from protocol.pin import ClearPin
 
+from . import cod, terminals
 from . import members as m
-from . import terminals
 from .clock import ms_to_s
 from .schema import merchants
+from .seed_cod import DEMO_COURIER_ID, seed_demo_round
 from .settings import Settings
 
 __all__ = ["DEMO_MEMBERS", "DemoMember", "SeedReport", "seed_demo"]
@@ -53,6 +54,7 @@ class SeedReport:
     store_id: str
     activation_codes: list[dict[str, object]]
     members: list[DemoMember]
+    deliveries: list[CodOrderView] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -61,6 +63,8 @@ class SeedReport:
             "store_id": self.store_id,
             "activation_codes": self.activation_codes,
             "members": [asdict(member) for member in self.members],
+            "courier_id": DEMO_COURIER_ID,
+            "deliveries": [order.model_dump(mode="json") for order in self.deliveries],
         }
 
     def text(self) -> str:
@@ -83,6 +87,12 @@ class SeedReport:
                 f"{format_points(member.points)}, card {format_fen(member.card_fen)}, "
                 f"PIN {member.pin}"
             )
+        lines += ["", f"Cash-on-delivery orders today for courier {DEMO_COURIER_ID} (the PDA):"]
+        for order in self.deliveries:
+            lines.append(
+                f"  {order.order_no}  {order.recipient:10} {format_fen(order.amount_fen):>12}  "
+                f"{order.status.value}"
+            )
         return "\n".join(lines)
 
 
@@ -104,9 +114,12 @@ def seed_demo(conn: Connection, now_ms: int, settings: Settings) -> SeedReport:
             )
             if demo.frozen:
                 m.set_frozen(conn, demo.member_no, True)
+    deliveries = seed_demo_round(conn, now_ms, STORE_ID)
     codes: list[dict[str, object]] = []
     ttl_ms = int(settings.activation_ttl_s * 1000)
     for kind in (TerminalKind.POS, TerminalKind.PDA):
         code, expires = terminals.create_activation_code(conn, STORE_ID, kind, now_ms, ttl_ms)
         codes.append({"kind": kind.value, "activation_code": code, "expires_at": ms_to_s(expires)})
-    return SeedReport(exists is None, MERCHANT_ID, STORE_ID, codes, list(DEMO_MEMBERS))
+        if kind is TerminalKind.PDA:
+            cod.bind_activation_code(conn, code, DEMO_COURIER_ID)
+    return SeedReport(exists is None, MERCHANT_ID, STORE_ID, codes, list(DEMO_MEMBERS), deliveries)

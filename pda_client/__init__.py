@@ -1,1 +1,1 @@
-"""The courier's handheld: a Textual app for cash on delivery."""
+"""The courier's handheld (``scanpay-pda``): COD orders, payment at the door, sign-off."""

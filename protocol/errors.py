@@ -67,6 +67,10 @@ class ErrorCode(StrEnum):
     PINPAD_FAILED = "PINPAD_FAILED"
     REFUND_TOO_LARGE = "REFUND_TOO_LARGE"
     REFUND_NOT_ALLOWED = "REFUND_NOT_ALLOWED"
+    # cash-on-delivery orders
+    ORDER_NOT_FOUND = "ORDER_NOT_FOUND"
+    ORDER_PAYMENT_MISMATCH = "ORDER_PAYMENT_MISMATCH"
+    ORDER_ALREADY_SIGNED_OFF = "ORDER_ALREADY_SIGNED_OFF"
     # the request itself
     BAD_REQUEST = "BAD_REQUEST"
     BAD_SIGNATURE = "BAD_SIGNATURE"
@@ -257,6 +261,25 @@ ERRORS: dict[ErrorCode, ErrorInfo] = {
         409,
         "This payment cannot be refunded: it was not paid.",
         "该笔交易未支付成功，不能退款。",
+    ),
+    ErrorCode.ORDER_NOT_FOUND: ErrorInfo(
+        _R,
+        404,
+        "No delivery order with that number for this courier.",
+        "未找到该配送员的这个配送订单。",
+    ),
+    ErrorCode.ORDER_PAYMENT_MISMATCH: ErrorInfo(
+        _R,
+        409,
+        "That payment does not belong to this order (amount, order or state differ). "
+        "Check the order's payment.",
+        "该笔支付与此订单不符（金额、订单或状态不一致），请核对订单的支付。",
+    ),
+    ErrorCode.ORDER_ALREADY_SIGNED_OFF: ErrorInfo(
+        _R,
+        409,
+        "This order was already signed off differently.",
+        "该订单已按其他信息签收。",
     ),
     ErrorCode.BAD_REQUEST: ErrorInfo(_R, 400, "The request was not valid.", "请求参数无效。"),
     ErrorCode.BAD_SIGNATURE: ErrorInfo(

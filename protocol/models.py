@@ -32,6 +32,11 @@ __all__ = [
     "OK",
     "ApiResponse",
     "CancelRequest",
+    "CodOrderList",
+    "CodOrderListRequest",
+    "CodOrderView",
+    "CodSignOffRequest",
+    "CodStatus",
     "ConfirmRequest",
     "CreditView",
     "EarnPointsRequest",
@@ -58,6 +63,7 @@ __all__ = [
     "TradePage",
     "TradeState",
     "TradeView",
+    "cod_trade_description",
 ]
 
 OK = "OK"
@@ -387,3 +393,79 @@ class ApiResponse(BaseModel):
     @property
     def ok(self) -> bool:
         return self.code == OK
+
+
+# -- cash on delivery (the courier's PDA) -------------------------------------------------
+
+CodOrderNo = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{4,32}$")]
+Day = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+_COD_DESCRIPTION = "cod:"
+
+
+def cod_trade_description(order_no: str) -> str:
+    """The ``description`` a PDA sends with the ``pay`` of a COD order: how the two are linked.
+
+    A COD order is paid through the ordinary ``pay`` (so the ledger logic stays
+    in one place); the backend finds the order's payment by this text.
+    """
+    return _COD_DESCRIPTION + order_no
+
+
+class CodStatus(StrEnum):
+    TO_COLLECT = "TO_COLLECT"  # nothing paid yet
+    PAID = "PAID"  # paid from the customer's wallet, not signed off yet
+    SIGNED_OFF = "SIGNED_OFF"  # handed over and signed for (paid by wallet or in cash)
+
+
+class CodOrderListRequest(SignedRequest):
+    """The courier's orders for one day (the PDA's own date; default: the backend's today).
+
+    The courier is the one the PDA was enrolled for (its activation code).
+    """
+
+    day: Day | None = None
+
+
+class CodSignOffRequest(SignedRequest):
+    """The parcel was handed over: to whom, and how it was paid (exactly one way).
+
+    Idempotent on the order: the same sign-off sent again gets the same answer.
+    """
+
+    order_no: CodOrderNo
+    recipient_name: PersonName
+    out_trade_no: OutTradeNo | None = None  # the paying trade of this PDA's courier
+    paid_cash: bool = False
+
+    @model_validator(mode="after")
+    def _one_payment(self) -> Self:
+        if (self.out_trade_no is None) == (not self.paid_cash):
+            raise ValueError("send exactly one of out_trade_no and paid_cash")
+        return self
+
+
+class CodOrderView(BaseModel):
+    """A COD order as the courier (and the operator) sees it."""
+
+    order_no: str
+    day: str
+    recipient: str
+    address: str = ""
+    amount_fen: int
+    status: CodStatus
+    out_trade_no: str | None = None  # the wallet payment, once paid
+    paid_cash: bool = False
+    signed_by: str | None = None
+    signed_off_at: int | None = None  # unix seconds
+
+    @property
+    def trade_description(self) -> str:
+        return cod_trade_description(self.order_no)
+
+
+class CodOrderList(BaseModel):
+    courier_id: str | None  # None: this device was not enrolled for a courier
+    courier_name: str = ""
+    day: str
+    orders: list[CodOrderView]

@@ -24,6 +24,8 @@ from pydantic import BaseModel
 
 from protocol.errors import ErrorCode, OutcomeUnknown, ScanPayError, ServiceUnavailable, error_for
 from protocol.models import (
+    CodOrderList,
+    CodOrderView,
     CreditView,
     EnrolResponse,
     GuideResponse,
@@ -245,6 +247,30 @@ class ScanPayClient:
         """The backend's current PIN key: (key id, PEM)."""
         data = await self.call("pin-key", {})
         return str(data.get("pin_key_id", "")), str(data.get("pin_public_key", ""))
+
+    async def cod_orders(self, day: str | None = None) -> CodOrderList:
+        """This PDA's courier's cash-on-delivery orders for ``day`` (YYYY-MM-DD; default today)."""
+        return await self._model(CodOrderList, "cod-orders", {"day": day})
+
+    async def cod_sign_off(
+        self,
+        order_no: str,
+        recipient_name: str,
+        *,
+        out_trade_no: str | None = None,
+        paid_cash: bool = False,
+    ) -> CodOrderView:
+        """Record who took the parcel and how it was paid (a trade of ours, or cash)."""
+        return await self._model(
+            CodOrderView,
+            "cod-sign-off",
+            {
+                "order_no": order_no,
+                "recipient_name": recipient_name,
+                "out_trade_no": out_trade_no,
+                "paid_cash": paid_cash,
+            },
+        )
 
     async def echo(self) -> None:
         """A signed round trip: proves the backend is there and knows this terminal."""

@@ -16,11 +16,10 @@ from __future__ import annotations
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
+
+from .durable import DurableFile
 
 __all__ = ["Journal", "PaymentEntry", "RefundEntry", "SessionState", "TenderLine"]
 
@@ -131,31 +130,10 @@ class TenderLine:
     created_at: float
 
 
-class Journal:
+class Journal(DurableFile):
     """One SQLite file per terminal. Not shared between processes at once."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(_SCHEMA)
-
-    def close(self) -> None:
-        self._db.close()
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    SCHEMA = _SCHEMA
 
     # -- numbers ---------------------------------------------------------------------------
 
@@ -251,6 +229,15 @@ class Journal:
             " OR reversal_pending = 1 ORDER BY created_at"
         ).fetchall()
         return [_payment(r) for r in rows]
+
+    def paid_for_order(self, order_no: str) -> PaymentEntry | None:
+        """The first payment of ``order_no`` that ended PAID, if any."""
+        row = self._db.execute(
+            "SELECT * FROM payments WHERE order_no = ? AND state = 'PAID'"
+            " ORDER BY created_at LIMIT 1",
+            (order_no,),
+        ).fetchone()
+        return _payment(row) if row else None
 
     def recent_payments(self, limit: int = 50) -> list[PaymentEntry]:
         rows = self._db.execute(
