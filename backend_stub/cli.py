@@ -22,7 +22,7 @@ from protocol.models import TerminalKind
 
 from . import cli_routing, keys, ledger, seed, sms, terminals
 from .cli_cod import add_cod_commands
-from .clock import SystemClock, ms_to_s, s_to_ms
+from .clock import BadClockOffset, Clock, OffsetFileClock, SystemClock, ms_to_s, s_to_ms
 from .context import Backend
 from .db import Database
 from .migrate import upgrade
@@ -33,7 +33,9 @@ __all__ = ["main", "open_backend"]
 log = logging.getLogger("scanpay")
 
 
-def open_backend(data_dir: Path, database_url: str | None, settings: Settings) -> Backend:
+def open_backend(
+    data_dir: Path, database_url: str | None, settings: Settings, clock: Clock | None = None
+) -> Backend:
     """Connect, migrate, and make sure the shared keys exist."""
     if not database_url:
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -43,7 +45,7 @@ def open_backend(data_dir: Path, database_url: str | None, settings: Settings) -
         pool_size=settings.pool_size,
     )
     upgrade(db)
-    backend = Backend(db, settings, SystemClock())
+    backend = Backend(db, settings, clock or SystemClock())
     with db.write() as conn:
         keys.ensure_keys(conn, backend.now_ms())
     return backend
@@ -169,6 +171,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8700, help="port (default 8700)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.add_argument("--access-log", action="store_true", help="log every request line")
+    serve.add_argument(
+        "--clock-offset-file",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="tests and drills only: add the seconds written in PATH to the clock, read again "
+        "whenever the file changes (off by default)",
+    )
     add_setting_flags(serve)
 
     seed_demo = command(
@@ -199,6 +209,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _clock(args: argparse.Namespace) -> Clock:
+    offset_file: Path | None = getattr(args, "clock_offset_file", None)
+    if offset_file is None:
+        return SystemClock()
+    clock = OffsetFileClock(offset_file)
+    log.warning("the clock is moved by %s (%+d ms now): tests only", offset_file, clock.offset_ms)
+    return clock
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
@@ -214,7 +233,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     url = args.database_url or os.environ.get("SCANPAY_DATABASE_URL") or None
     try:
-        backend = open_backend(args.data, url, settings)
+        clock = _clock(args)
+    except BadClockOffset as exc:
+        print(f"scanpay-backend: --clock-offset-file: {exc}", file=sys.stderr)
+        return 2
+    try:
+        backend = open_backend(args.data, url, settings, clock)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         print(f"scanpay-backend: cannot open the database: {reason}", file=sys.stderr)
