@@ -104,7 +104,7 @@ async def test_the_store_ca_is_trusted_and_nothing_else(store_tls):
 class MemoryKeyring(KeyringBackend):
     """A keyring backend that keeps passwords in memory: the OS keyring's stand-in."""
 
-    priority = 1
+    priority = -1  # never chosen by keyring's own discovery; only set_keyring() uses it
 
     def __init__(self) -> None:
         super().__init__()
