@@ -9,8 +9,9 @@ Used through the fixtures in ``tests/conftest.py``; usable directly too:
   durability of a throw-away cluster is not worth their time.
 - :class:`BackendServer` starts ``python -m backend_stub serve`` as a subprocess
   on 127.0.0.1 (SQLite in a temporary data directory, or a PostgreSQL URL),
-  waits until ``/healthz`` answers, and stops it. ``run_cli`` runs the other
-  ``scanpay-backend`` commands against the same database.
+  waits until ``/healthz`` answers, and stops it (or kills it: ``kill()``,
+  SIGKILL, and ``start()`` again on the same port). ``run_cli`` runs the
+  other ``scanpay-backend`` commands against the same database.
 - :class:`SignedClient` is a terminal: it signs every request like the
   protocol says and checks every answer's signature and nonce echo.
 - :class:`Operator` holds the operator token (members, SMS outbox, freezing,
@@ -75,7 +76,7 @@ def _as_postgres_user() -> list[str]:
 class PostgresServer:
     """A throw-away PostgreSQL cluster on 127.0.0.1."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
         found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
         if not found:
             raise RuntimeError("PostgreSQL is not installed (Debian package: postgresql)")
@@ -83,6 +84,7 @@ class PostgresServer:
         self.root = Path(tempfile.mkdtemp(prefix="scanpay-pg-"))
         self.data = self.root / "data"
         self.port = free_port()
+        self.durable = durable
         self._started = False
 
     def _run(self, *args: str) -> None:
@@ -103,10 +105,15 @@ class PostgresServer:
             "UTF8",
             "--no-sync",
         )
-        options = (
-            f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
+        self._started = True
+        self.start_server()
+        return self
+
+    def start_server(self) -> None:
+        """Start the (initialised) cluster; also after :meth:`stop_server`."""
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.root} -c max_connections=200"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(
             str(self.bin / "pg_ctl"),
             "-D",
@@ -120,8 +127,10 @@ class PostgresServer:
             "60",
             "start",
         )
-        self._started = True
-        return self
+
+    def stop_server(self, mode: str = "immediate") -> None:
+        """Stop the server only (``immediate``: as in a crash, connections cut; ``fast``)."""
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
 
     def create_database(self, name: str) -> str:
         """A new empty database; returns its SQLAlchemy URL."""
@@ -216,6 +225,13 @@ class BackendServer:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no log)"
+
+    def kill(self) -> None:
+        """SIGKILL, as when the machine's OOM killer or a power cut takes the process."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -14,54 +14,12 @@ import os
 import subprocess
 import time
 import uuid
-from pathlib import Path
 
 import httpx
 
+from tests.tmux import Tmux
+
 from .pilot import closed_port_url
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-class Tmux:
-    """One tmux server of our own, with one session."""
-
-    def __init__(self, name: str) -> None:
-        self.socket = f"{name}-{uuid.uuid4().hex[:8]}"
-        self.session = "main"
-
-    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=check
-        )
-
-    def start(self, command: str, env: dict[str, str], width: int = 80, height: int = 25) -> None:
-        subprocess.run(
-            ["tmux", "-L", self.socket, "-f", "/dev/null", "new-session", "-d",
-             "-s", self.session, "-x", str(width), "-y", str(height), command],
-            check=True, env=env, cwd=REPO,
-        )  # fmt: skip
-
-    def screen(self) -> str:
-        return self.run("capture-pane", "-p", "-t", self.session, check=False).stdout
-
-    def wait_for(self, text: str, within: float = 30.0) -> str:
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            shown = self.screen()
-            if text in shown:
-                return shown
-            time.sleep(0.1)
-        raise AssertionError(f"{text!r} never appeared; the terminal shows:\n{self.screen()}")
-
-    def keys(self, *keys: str) -> None:
-        self.run("send-keys", "-t", self.session, *keys)
-
-    def alive(self) -> bool:
-        return self.run("has-session", "-t", self.session, check=False).returncode == 0
-
-    def kill(self) -> None:
-        self.run("kill-server", check=False)
 
 
 def test_make_demo_pays_with_points_and_with_the_pin_on_the_virtual_pad(tmp_path):
