@@ -34,6 +34,11 @@ typecheck: setup
 
 check: lint typecheck test
 
+# The full fault suite (the test suite runs a short form): prints its table, fails on a non-zero count.
+.PHONY: faults
+faults: setup
+	$(PY) -m tests.faults
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
 
