@@ -37,10 +37,10 @@ check: lint typecheck test
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
 
-# The POS's message catalog: pull the words out of the code, merge them into the .po files.
+# The POS's message catalog: pull the words out of the code (and appkit's), merge them into the .po files.
 pos-catalog: setup
 	$(VENV)/bin/pybabel extract -k tr -k N_ -k ngettext:1,2 --no-location --sort-output \
-		-o pos_client/locale/pos.pot pos_client
+		-o pos_client/locale/pos.pot pos_client appkit
 	$(VENV)/bin/pybabel update -i pos_client/locale/pos.pot -d pos_client/locale -D pos \
 		--ignore-obsolete --no-wrap
 
@@ -48,10 +48,10 @@ pos-catalog: setup
 pos-snapshots: setup
 	$(PY) -m pytest tests/pos/test_snapshots.py --snapshot-update -q
 
-# The PDA's message catalog: pull the words out of the code, merge them into the .po files.
+# The PDA's message catalog: pull the words out of the code (and appkit's), merge them into the .po files.
 pda-catalog: setup
 	$(VENV)/bin/pybabel extract -k tr -k N_ -k ngettext:1,2 --no-location --sort-output \
-		-o pda_client/locale/pda.pot --project scanpay-pda --copyright-holder ScanPay pda_client
+		-o pda_client/locale/pda.pot --project scanpay-pda --copyright-holder ScanPay pda_client appkit
 	$(VENV)/bin/pybabel update -i pda_client/locale/pda.pot -d pda_client/locale -D pda -l zh --init-missing \
 		--ignore-obsolete --no-fuzzy-matching
 

@@ -95,3 +95,7 @@ class Catalog:
     def ngettext(self, singular: str, plural: str, n: int, **values: object) -> str:
         text = self.translations(_current).ngettext(singular, plural, n)
         return text.format(n=n, **values)
+
+    def points(self, n: int) -> str:
+        """``1250`` -> "1,250 points" / "1,250 积分"."""
+        return self.ngettext("{count} point", "{count} points", n, count=f"{n:,}")

@@ -23,6 +23,7 @@ from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 
 from appkit.devices import DeviceHub, DeviceStatus
+from appkit.messages import Scanned
 from appkit.wedgekeys import WedgeKeys
 from drivers.scanner import Scan
 from protocol.errors import ErrorCode, ScanPayError
@@ -34,7 +35,6 @@ from terminal_sdk.terminal import BackendHealth, Health, Terminal
 from .board import OrderRow, order_rows
 from .i18n import N_, current_language, language_from_locale, set_language, tr
 from .localstore import LocalStore, SignOff, SignOffState
-from .messages import Scanned
 from .screens.base import PdaScreen
 from .signoffs import ORDER_REFUSALS, send_one, send_queued
 

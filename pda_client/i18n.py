@@ -16,6 +16,7 @@ from appkit.i18n import (
 )
 
 __all__ = [
+    "CATALOG",
     "LANGUAGES",
     "N_",
     "current_language",
@@ -29,8 +30,4 @@ __all__ = [
 CATALOG = Catalog("pda_client", "pda")
 tr = CATALOG.tr
 ngettext = CATALOG.ngettext
-
-
-def points(n: int) -> str:
-    """``1250`` -> "1,250 points" / "1,250 积分"."""
-    return ngettext("{count} point", "{count} points", n, count=f"{n:,}")
+points = CATALOG.points

@@ -23,18 +23,18 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 
+from appkit.devices import DeviceHub, DeviceStatus
+from appkit.messages import Scanned
+from appkit.wedgekeys import WedgeKeys
 from drivers.hotplug import DeviceEvent, watch_devices
 from drivers.scanner import Scan
 from drivers.sim import SimScanner
-from drivers.wedge import Keystroke
 from protocol.models import Tender
 from terminal_sdk.config import TerminalConfig, default_config_path, load_config
 from terminal_sdk.credentials import CredentialsMissing
 from terminal_sdk.terminal import BackendHealth, Health, Terminal
 
-from .devices import DeviceHub, DeviceStatus
 from .i18n import N_, current_language, language_from_locale, set_language, tr
-from .messages import Scanned
 from .payment import PaymentOrder, PaymentRun
 from .pin import PadOpener, PadReader, PadUnavailable
 from .sale import RemainderTender
@@ -91,7 +91,7 @@ class PosApp(App[None]):
         self.hub = DeviceHub(self._on_scan, self.bump_status, pinpad_url=config.devices.pinpad)
         self.payment_running = False
         self.payment: PaymentRun | None = None
-        self._replayed: set[int] = set()
+        self.wedge_keys = WedgeKeys(self)
         self._health_wake = asyncio.Event()
         set_language(language_from_locale(config.terminal.language))
 
@@ -104,8 +104,7 @@ class PosApp(App[None]):
         if self.pad is None and self.config.devices.pinpad:
             await self.open_pad(self.config.devices.pinpad)
         await self.hub.start(self.config.devices.scanners)
-        if self.hub.wedge is not None:
-            self.hub.wedge.on_keys = self._replay_keys
+        self.wedge_keys.attach(self.hub.wedge)
         if self.device_events is not None:
             self.run_worker(
                 self.hub.follow_hotplug(self.device_events), name="hotplug", exit_on_error=False
@@ -206,20 +205,8 @@ class PosApp(App[None]):
             self.notify(tr("Scan ignored: finish this screen first."), severity="warning")
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and not event.is_forwarded:
-            if id(event) in self._replayed:
-                self._replayed.discard(id(event))
-            elif self.hub.wedge is not None and self.hub.wedge.feed(
-                event.key, event.character, event.time
-            ):
-                return  # held by the wedge: a scan, or given back through _replay_keys
-        await super().on_event(event)
-
-    def _replay_keys(self, keys: list[Keystroke]) -> None:
-        for key in keys:
-            event = events.Key(key.key, key.character)
-            self._replayed.add(id(event))
-            self.post_message(event)
+        if not self.wedge_keys.holds(event):
+            await super().on_event(event)
 
     # -- payments --------------------------------------------------------------------------
 

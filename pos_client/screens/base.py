@@ -14,8 +14,9 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from appkit.keybar import KeyBar
+
 from ..i18n import tr
-from ..widgets.keybar import KeyBar
 from ..widgets.statusbar import StatusBar
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ class PosScreen(Screen[object]):
         yield from self.body()
         with Vertical(id="bottom"):
             yield StatusBar()
-            yield KeyBar()
+            yield KeyBar(tr)
 
     def body(self) -> ComposeResult:
         yield from ()

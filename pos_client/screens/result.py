@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from appkit.messages import Scanned
 from protocol.errors import ErrorCode, message_for
 from protocol.money import format_fen
 from protocol.paycode import Issuer
@@ -21,7 +22,6 @@ from terminal_sdk.session import PaymentResult
 
 from ..i18n import N_, current_language, tr
 from ..i18n import points as points_text
-from ..messages import Scanned
 from ..payment import PaymentOrder, wallet_remainder
 from ..sale import RemainderTender
 from .base import PosScreen
