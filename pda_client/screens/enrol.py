@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import ClassVar
 
 from textual import on, work
@@ -14,7 +13,6 @@ from textual.widgets import Input, Label, Static
 from protocol.errors import ScanPayError
 from protocol.models import TerminalKind
 from terminal_sdk.client import enrol
-from terminal_sdk.config import default_config_path, load_config
 from terminal_sdk.credentials import CredentialStore
 
 from ..i18n import N_, current_language, tr
@@ -80,17 +78,5 @@ class EnrolScreen(PdaScreen):
             field.focus()
             return
         CredentialStore(config.credentials_file, config.terminal.account).save(creds)
-        self.remember_backend(url)
+        self.pda.remember_backend_url(url)
         self.dismiss(True)
-
-    def remember_backend(self, url: str) -> None:
-        """Keep the backend's address in the one configuration file (created if there is none)."""
-        config = self.pda.config
-        config.backend.url = url
-        path = default_config_path() if config.source == "(defaults)" else Path(config.source)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(f'[backend]\nurl = "{url}"\n', encoding="utf-8")
-            config.source = str(path)
-        elif url != load_config(path).backend.url:
-            self.notify(tr('Set [backend] url = "{url}" in {path}', url=url, path=path), timeout=15)

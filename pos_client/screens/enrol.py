@@ -25,6 +25,10 @@ class EnrolScreen(PosScreen):
     TITLE_TEXT = N_("Enrol this till")
     BINDINGS: ClassVar[list[BindingType]] = [Binding("f10", "enrol", N_("Enrol"))]
 
+    def __init__(self, problem: str = "") -> None:
+        super().__init__()
+        self.problem = problem  # why the stored identity could not be used, if it was there
+
     def body(self) -> ComposeResult:
         with Vertical(id="enrol"):
             yield Static(
@@ -42,7 +46,7 @@ class EnrolScreen(PosScreen):
                 yield Input(id="code")
                 yield Label(tr("Till name"))
                 yield Input(placeholder=tr("e.g. till-3 (optional)"), id="name")
-            yield Static(id="enrol-message", markup=False)
+            yield Static(self.problem, id="enrol-message", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#code", Input).focus()
@@ -81,6 +85,5 @@ class EnrolScreen(PosScreen):
             field.focus()
             return
         CredentialStore(config.credentials_file, config.terminal.account).save(creds)
-        config.backend.url = url
-        self.pos.save_backend_url(url)
+        self.pos.remember_backend_url(url)
         self.dismiss(True)
