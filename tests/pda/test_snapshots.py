@@ -10,7 +10,6 @@ the SVGs before committing them.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -178,16 +177,6 @@ SCREENS = {
     "not-charged": (not_charged, False),
     "sign-off-saved": (sign_off_saved, False),
 }
-
-
-@pytest.fixture
-def utc(monkeypatch):
-    """Times on screen read the same on every machine."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

@@ -11,7 +11,6 @@ the SVGs before committing them.
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 import pytest
@@ -234,16 +233,6 @@ SCREENS = {
     "startup-settled": starting,
     "cash-taken": cash_taken,
 }
-
-
-@pytest.fixture
-def utc(monkeypatch):
-    """Times on screen (trade time, report stamps) read the same on every machine."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
