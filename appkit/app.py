@@ -91,14 +91,14 @@ class TerminalApp(App[None]):
         try:
             self.terminal = self._opener(self.config)
         except CredentialsMissing as exc:
-            problem = str(exc) if self.config.credentials_file.exists() else ""
+            problem = exc if self.config.credentials_file.exists() else None
             self.push_screen(self.enrol_screen(problem), lambda _done: self.open_terminal())
             return
         self.bump_status()
         self.watch_health()
         self.push_screen(self.startup_screen(), self.startup_done)
 
-    def enrol_screen(self, problem: str) -> Screen[object]:
+    def enrol_screen(self, problem: CredentialsMissing | None) -> Screen[object]:
         raise NotImplementedError
 
     def startup_screen(self) -> Screen[object]:

@@ -19,7 +19,7 @@ from textual.widgets import Input, Static
 from protocol.errors import ScanPayError
 from protocol.models import TerminalKind
 from terminal_sdk.client import enrol
-from terminal_sdk.credentials import CredentialStore
+from terminal_sdk.credentials import CredentialsMissing, CredentialStore
 
 from .i18n import current_language
 from .screen import AppScreen
@@ -31,9 +31,13 @@ class EnrolScreen(AppScreen):
     #: what the backend enrols this terminal as
     KIND: ClassVar[TerminalKind]
 
-    def __init__(self, problem: str = "") -> None:
+    def __init__(self, problem: CredentialsMissing | None = None) -> None:
         super().__init__()
         self.problem = problem  # why the stored identity could not be used, if it was there
+
+    def problem_text(self) -> str:
+        """Why the stored identity could not be used, in the current language ("" if none)."""
+        return self.problem.message(current_language()) if self.problem else ""
 
     def on_mount(self) -> None:
         self.query_one("#code", Input).focus()

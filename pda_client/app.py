@@ -27,6 +27,7 @@ from drivers.hotplug import watch_devices
 from protocol.errors import ErrorCode, ScanPayError
 from protocol.models import CodOrderList
 from terminal_sdk.config import TerminalConfig
+from terminal_sdk.credentials import CredentialsMissing
 from terminal_sdk.terminal import BackendHealth
 
 from .board import OrderRow, order_rows
@@ -91,7 +92,7 @@ class PdaApp(TerminalApp):
         await self.open_scanners(watch_devices if self.hotplug else None)
         self.open_terminal()
 
-    def enrol_screen(self, problem: str) -> Screen[object]:
+    def enrol_screen(self, problem: CredentialsMissing | None) -> Screen[object]:
         from .screens.enrol import EnrolScreen
 
         return EnrolScreen(problem)

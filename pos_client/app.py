@@ -25,6 +25,7 @@ from drivers.hotplug import watch_devices
 from drivers.sim import SimScanner
 from protocol.models import Tender
 from terminal_sdk.config import TerminalConfig
+from terminal_sdk.credentials import CredentialsMissing
 
 from .i18n import CATALOG, N_, current_language, tr
 from .payment import PaymentOrder, PaymentRun
@@ -88,7 +89,7 @@ class PosApp(TerminalApp):
         await self.open_scanners(self.device_events)
         self.open_terminal()
 
-    def enrol_screen(self, problem: str) -> Screen[object]:
+    def enrol_screen(self, problem: CredentialsMissing | None) -> Screen[object]:
         from .screens.enrol import EnrolScreen
 
         return EnrolScreen(problem)

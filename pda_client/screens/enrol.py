@@ -34,4 +34,4 @@ class EnrolScreen(Enrol, PdaScreen):
             yield Input(id="code")
             yield Label(tr("Backend URL"))
             yield Input(self.pda.config.backend.url, id="url")
-            yield Static(self.problem, id="enrol-message", markup=False)
+            yield Static(self.problem_text(), id="enrol-message", markup=False)

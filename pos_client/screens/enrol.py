@@ -40,7 +40,7 @@ class EnrolScreen(Enrol, PosScreen):
                 yield Input(id="code")
                 yield Label(tr("Till name"))
                 yield Input(placeholder=tr("e.g. till-3 (optional)"), id="name")
-            yield Static(self.problem, id="enrol-message", markup=False)
+            yield Static(self.problem_text(), id="enrol-message", markup=False)
 
     def device_name(self) -> str:
         return self.query_one("#name", Input).value.strip()

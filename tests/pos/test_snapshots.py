@@ -167,8 +167,8 @@ async def z_report(pilot) -> None:
         "points": TenderTotals("points", 2, 2250, 1, 500),
     }
     report.counted = {"cash": 2200, "bank_card": 0}
-    screen.report_text = report.as_text()
-    screen.message = "Z report saved to data/reports/Z-shift1.txt"
+    screen.report = report
+    screen.say("Shift closed. Z report saved to {path}", path="data/reports/Z-shift1.txt")
     screen.after_retranslate()
     await pilot.pause()
 
