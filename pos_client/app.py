@@ -21,13 +21,14 @@ from textual.screen import Screen
 
 from appkit.app import DeviceEvents, TerminalApp, TerminalOpener
 from appkit.devices import DeviceStatus
+from appkit.i18n import current_language
 from drivers.hotplug import watch_devices
 from drivers.sim import SimScanner
 from protocol.models import Tender
 from terminal_sdk.config import TerminalConfig
 from terminal_sdk.credentials import CredentialsMissing
 
-from .i18n import CATALOG, N_, current_language, tr
+from .i18n import CATALOG, N_, tr
 from .payment import PaymentOrder, PaymentRun
 from .pin import PadOpener, PadReader, PadUnavailable
 from .sale import RemainderTender

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from appkit.i18n import current_language
 from appkit.startup import StartupScreen as SettleInDoubt
 from protocol.money import format_fen
 from terminal_sdk.journal import PaymentEntry
 from terminal_sdk.session import PaymentResult
 from terminal_sdk.terminal import SettleReport
 
-from ..i18n import N_, current_language, tr
+from ..i18n import N_, tr
 from .base import PdaScreen
 
 __all__ = ["StartupScreen"]

@@ -17,10 +17,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical, VerticalScroll
 from textual.widgets import Input, Label, Static
 
+from appkit.i18n import current_language
 from protocol.money import parse_fen
 from terminal_sdk.shift import ShiftReport, close_shift, shift_report
 
-from ..i18n import N_, current_language, tr
+from ..i18n import N_, tr
 from .base import PosScreen
 
 __all__ = ["ShiftScreen", "write_report"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from appkit.i18n import current_language, language_from_locale
-from pda_client.i18n import CATALOG, set_language, tr
+from appkit.i18n import current_language, language_from_locale, set_language
+from pda_client.i18n import CATALOG, tr
 from pda_client.screens.orders import OrdersScreen
 from tests.catalogs import catalog_problems
 

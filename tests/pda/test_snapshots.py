@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from appkit.i18n import set_language
 from pda_client.app import PdaApp
-from pda_client.i18n import set_language
 from pda_client.localstore import LocalStore, SignOff
 from pda_client.screens.order import OrderScreen
 from pda_client.screens.orders import OrdersScreen

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pos_client
-from pos_client.i18n import gettext_for, set_language, tr
+from appkit.i18n import set_language
+from pos_client.i18n import gettext_for, tr
 from tests.catalogs import catalog_problems, messages_in
 
 PACKAGE = Path(pos_client.__file__).parent

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
+from appkit.i18n import current_language, set_language
 from pos_client.app import PosApp
-from pos_client.i18n import current_language, set_language, tr
+from pos_client.i18n import tr
 from pos_client.payment import PaymentOrder, PaymentRun
 from pos_client.sale import RemainderTender, SalePlan
 from pos_client.screens.enrol import EnrolScreen
