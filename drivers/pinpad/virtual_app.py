@@ -70,6 +70,7 @@ class PinPadApp(App[None]):
         yield Static(self.words.tr("Waiting for the till..."), id="status")
 
     def on_mount(self) -> None:
+        self._show_dots()  # no PIN box before a PIN is asked for
         self.talk_to_the_till()
 
     # -- what the customer sees ----------------------------------------------------------

@@ -236,6 +236,7 @@ async def test_the_customer_reads_the_pad_in_chinese(sock_path, make_request, mo
         async with app.run_test(size=(60, 20)) as pilot:
             assert screen(app, "prompt") == "欢迎光临" and app.title == "ScanPay 密码键盘"
             assert screen(app, "hint") == "确认键：确认  退格键：更正  Esc：取消"
+            assert not app.query_one("#dots").display  # no PIN box before a PIN is asked for
             await connected(pad)
             await until(pilot, lambda: screen(app, "status") == "已连接收银台")
             reading = asyncio.create_task(pad.read_pin(make_request(attempts_left=1)))
