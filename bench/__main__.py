@@ -43,6 +43,17 @@ def _load() -> str:
     return f"{one:.2f} (1 min), {five:.2f} (5 min)"
 
 
+def _busy_note(cores: int) -> list[str]:
+    """A warning line when other work held the cores (load average above their number)."""
+    if max(os.getloadavg()[:2]) <= cores:
+        return []
+    return [
+        f"**The machine was busy with other work (load above its {cores} cores): absolute "
+        "figures are lower than on an idle machine; the ratios, measured side by side, "
+        "suffer less.**"
+    ]
+
+
 def run_module(name: str) -> tuple[list[Row], float, bool]:
     """(its rows, seconds taken, whether it ran to the end)."""
     start = time.perf_counter()
@@ -83,12 +94,15 @@ def main(argv: list[str] | None = None) -> int:
         rows += got
         failed += not ok
         timings.append(f"{name.removeprefix('bench.')} {seconds:.0f} s")
+    cores = os.cpu_count() or 1
+    busy = _busy_note(cores)
     header = [
         f"Run {started:%Y-%m-%d %H:%M} UTC by `make bench` (`python -m bench`).",
-        f"Machine: {os.cpu_count()} cores, {platform.machine()}, Python "
+        f"Machine: {cores} cores, {platform.machine()}, Python "
         f"{platform.python_version()}; load average before {load_before}, after {_load()}.",
         f"Time per module: {', '.join(timings)}.",
         "Each figure is beside a peer or limit measured in the same run; ratio = value / peer.",
+        *busy,
     ]
     text = document(rows, header)
     args.out.write_text(text)

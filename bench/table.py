@@ -58,7 +58,9 @@ def _number(value: float | None, unit: str = "") -> str:
 def _ratio(ratio: float | None) -> str:
     if ratio is None:
         return "-"
-    return f"{ratio:.2f}x" if ratio >= 0.1 else f"{ratio:.2g}x"
+    if ratio >= 0.01:
+        return f"{ratio:.2f}x"
+    return f"1/{1 / ratio:,.0f}" if ratio > 0 else "0x"
 
 
 def _cell(text: str) -> str:

@@ -121,7 +121,7 @@ def test_an_envelope_cannot_be_replayed_to_another_trade(backend):
     assert reply.code == ErrorCode.BAD_REQUEST
     assert member.account()["pin_attempts_left"] == 5
     assert member.account()["balance_points"] == 1_000_000
-    # It still opens its own trade, once.
+    # It still opens its own trade.
     assert till.ok("confirm", out_trade_no=number, pin_envelope=envelope)["state"] == "SUCCESS"
 
 
