@@ -34,6 +34,10 @@ typecheck: setup
 
 check: lint typecheck test
 
+# Every benchmark beside its peer, a few minutes: the table goes to bench/RESULTS.md.
+bench: setup
+	$(PY) -m bench
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
 
