@@ -39,6 +39,10 @@ check: lint typecheck test
 faults: setup
 	$(PY) -m tests.faults
 
+# Every benchmark beside its peer, a few minutes: the table goes to bench/RESULTS.md.
+bench: setup
+	$(PY) -m bench
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
 

@@ -160,6 +160,7 @@ class BackendServer:
     data_dir: Path
     database_url: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)  # more of serve's flags, e.g. --access-log
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
 
@@ -205,6 +206,7 @@ class BackendServer:
             "--port",
             str(self.port),
             *flags,
+            *self.flags,
         ]
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
