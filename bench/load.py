@@ -68,6 +68,7 @@ from sqlalchemy import text
 from backend_stub import members, paycodes
 from backend_stub.clock import SystemClock
 from backend_stub.db import Database
+from bench.table import Row
 from protocol import replay, signing
 from protocol.errors import ScanPayError
 from protocol.models import TradeState, TradeView
@@ -394,8 +395,11 @@ def presign(terminal: LoadTerminal, path: str, fields: list[dict[str, Any]]) -> 
     return out
 
 
-def ledger_check(target: Target, pay: Phase) -> tuple[bool, list[str]]:
-    """``verify``, and the paid trades in the database against what the terminals were told."""
+def ledger_check(target: Target, pay: Phase) -> tuple[bool, int, list[str]]:
+    """``verify``, and the paid trades in the database against what the terminals were told.
+
+    Returns (all good, trades paid in the database, the lines to print).
+    """
     verified = target.servers[0].run_cli("verify", check=False)
     db = Database(target.database_url)
     try:
@@ -409,12 +413,16 @@ def ledger_check(target: Target, pay: Phase) -> tuple[bool, list[str]]:
     finally:
         db.dispose()
     agree = paid == pay.ok and points == pay.paid_fen
-    return verified.returncode == 0 and agree, [
-        f"verify: {'OK' if verified.returncode == 0 else 'FAILED'} ({verified.stdout.strip()})",
-        f"trades paid in the database: {paid} (terminals were told SUCCESS: {pay.ok}); "
-        f"points taken {points:,} (amounts the terminals saw paid: {pay.paid_fen:,} fen "
-        f"= points at 100 points per CNY 1.00): {'they agree' if agree else 'THEY DISAGREE'}",
-    ]
+    return (
+        verified.returncode == 0 and agree,
+        int(paid),
+        [
+            f"verify: {'OK' if verified.returncode == 0 else 'FAILED'} ({verified.stdout.strip()})",
+            f"trades paid in the database: {paid} (terminals were told SUCCESS: {pay.ok}); "
+            f"points taken {points:,} (amounts the terminals saw paid: {pay.paid_fen:,} fen "
+            f"= points at 100 points per CNY 1.00): {'they agree' if agree else 'THEY DISAGREE'}",
+        ],
+    )
 
 
 # -- the run --------------------------------------------------------------------------------------
@@ -502,11 +510,22 @@ async def run_phases(
             await sdk.aclose()
 
 
-def run_target(kind: str, args: argparse.Namespace, root: Path) -> tuple[Target, bool, list[str]]:
+@dataclass
+class TargetRun:
+    """One target's run: its phases, the ledger check, the lines printed."""
+
+    name: str
+    phases: list[Phase] = field(default_factory=list)
+    paid_in_db: int = 0
+    ok: bool = False
+    lines: list[str] = field(default_factory=list)
+
+
+def run_target(kind: str, args: argparse.Namespace, root: Path) -> TargetRun:
     serve_args = dict(a.split("=", 1) for a in args.serve_arg)
     target = start_target(kind, root, serve_args)
-    lines: list[str] = []
-    ok = False
+    run = TargetRun(target.name)
+    lines = run.lines
     try:
         t0 = time.perf_counter()
         terminals = enrol_terminals(target, args.terminals)
@@ -520,13 +539,13 @@ def run_target(kind: str, args: argparse.Namespace, root: Path) -> tuple[Target,
         )
         pids = [s.process.pid for s in target.servers if s.process is not None]
         ceilings = (args.ceiling_seconds, args.ceiling_rate)
-        phases = asyncio.run(run_phases(args.client, terminals, ceilings, args.seconds, pids))
-        lines += format_phases(phases, args.client)
-        ok, checked = ledger_check(target, phases[-1])
+        run.phases = asyncio.run(run_phases(args.client, terminals, ceilings, args.seconds, pids))
+        lines += format_phases(run.phases, args.client)
+        run.ok, run.paid_in_db, checked = ledger_check(target, run.phases[-1])
         lines += checked
     finally:
         target.close()
-    return target, ok, lines
+    return run
 
 
 def format_phases(phases: list[Phase], client: str) -> list[str]:
@@ -568,7 +587,7 @@ def format_phases(phases: list[Phase], client: str) -> list[str]:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
     parser.add_argument("--terminals", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the pay phase")
@@ -602,16 +621,50 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--ceiling-seconds", type=float, default=8.0, help="length of the healthz and echo phases"
     )
-    args = parser.parse_args(argv)
-    print(f"{args.terminals} terminals, {args.seconds:g} s of payments, {os.cpu_count()} cores")
-    failed = False
+    return parser.parse_args(argv)
+
+
+def run_all(args: argparse.Namespace, show: bool = True) -> list[TargetRun]:
+    """Every target in turn, each started fresh; each one's lines printed when done."""
+    runs = []
     with tempfile.TemporaryDirectory(prefix="scanpay-load-") as tmp:
         for kind in args.only or ["sqlite", "postgresql"]:
-            target, ok, lines = run_target(kind, args, Path(tmp))
-            print(f"\n== {target.name} ==")
-            print("\n".join(lines), flush=True)
-            failed = failed or not ok
-    return 1 if failed else 0
+            run = run_target(kind, args, Path(tmp))
+            if show:
+                print(f"\n== {run.name} ==")
+                print("\n".join(run.lines), flush=True)
+            runs.append(run)
+    return runs
+
+
+def rows(argv: list[str] | None = None) -> list[Row]:
+    """For ``make bench``: a shorter run (10 s of payments), each figure beside its peer."""
+    args = arguments(argv if argv is not None else ["--seconds", "10", "--ceiling-seconds", "4"])
+    out: list[Row] = []
+    for run in run_all(args, show=False):
+        healthz, echo, pay = run.phases
+        who = f"load, {run.name}, {args.terminals} {args.client} terminals"
+        errors = sum(pay.kinds.values()) - pay.ok
+        out += [
+            Row(f"{who}: pay", pay.rate, "/s", "signed echo, same server", echo.rate,
+                ">= 0.5x echo (DESIGN.md 14 sets it for 1-32 terminals)",
+                pay.rate >= 0.5 * echo.rate),
+            Row(f"{who}: pay p99", pay.percentile(0.99), "ms", "echo p99", echo.percentile(0.99),
+                "<= 2x echo p99", pay.percentile(0.99) <= 2 * echo.percentile(0.99)),
+            Row(f"{who}: pay", pay.rate, "/s", "healthz through the same client (its ceiling)",
+                healthz.rate),
+            Row(f"{who}: trades paid in the database", run.paid_in_db, "",
+                "SUCCESS answers the terminals got", pay.ok, "equal, verify OK", run.ok),
+            Row(f"{who}: pay answers not OK", errors, "", "pay answers", sum(pay.kinds.values()),
+                "0", errors == 0),
+        ]  # fmt: skip
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv)
+    print(f"{args.terminals} terminals, {args.seconds:g} s of payments, {os.cpu_count()} cores")
+    return 0 if all(run.ok for run in run_all(args)) else 1
 
 
 if __name__ == "__main__":
