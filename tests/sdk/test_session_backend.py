@@ -162,9 +162,10 @@ async def test_backend_restart_mid_session(backend_sqlite, make_terminal):
         def plan(name, body):
             if name == "pay":
                 return Fault.LOSE  # committed, answer lost...
-            if name == "query" and not started:
-                started.append(asyncio.get_running_loop().create_task(restart()))
-                return Fault.REFUSE  # ...and the backend goes down before the first query
+            if name == "query" and not restarted.is_set():
+                if not started:  # ...and the backend goes down before the first query
+                    started.append(asyncio.get_running_loop().create_task(restart()))
+                return Fault.REFUSE  # down until it is back, however long that takes
             return None
 
         terminal = make_terminal(plan, url=sibling.url)
