@@ -29,7 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-__all__ = ["Database", "DatabaseBusy", "insert_ignoring_conflict"]
+__all__ = ["Database", "DatabaseBusy", "insert_ignoring_conflict", "savepoint"]
 
 _READ_ONLY = "scanpay_read_only"
 
@@ -122,3 +122,20 @@ def insert_ignoring_conflict(conn: Connection, table: Table, values: Mapping[str
     else:
         stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
     return conn.execute(stmt.returning(literal_column("1"))).first() is not None
+
+
+@contextmanager
+def savepoint(conn: Connection, name: str = "scanpay_step") -> Iterator[None]:
+    """A plain SQL savepoint: an exception undoes what the block wrote, and propagates.
+
+    ``Connection.begin_nested`` does the same with more bookkeeping; this one
+    is for the hot path (every terminal request passes one).
+    """
+    conn.exec_driver_sql(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {name}")
+        conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+        raise
+    conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")

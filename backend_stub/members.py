@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from protocol.errors import ErrorCode
@@ -81,6 +81,16 @@ _MEMBER_COLUMNS = (
 )
 
 
+_MEMBER_BY_ID = select(*_MEMBER_COLUMNS).where(members.c.id == bindparam("b_id"))
+_MEMBER_BY_ID_FOR_UPDATE = _MEMBER_BY_ID.with_for_update()
+_ACCOUNT = select(accounts.c.id, accounts.c.balance).where(
+    accounts.c.member_id == bindparam("b_member_id"), accounts.c.kind == bindparam("b_kind")
+)
+_BALANCES = select(accounts.c.kind, accounts.c.balance).where(
+    accounts.c.member_id == bindparam("b_member_id")
+)
+
+
 def find_member(
     conn: Connection,
     *,
@@ -88,10 +98,12 @@ def find_member(
     member_no: str | None = None,
     for_update: bool = False,
 ) -> Member | None:
-    stmt = select(*_MEMBER_COLUMNS)
     if member_id is not None:
-        stmt = stmt.where(members.c.id == member_id)
-    elif member_no is not None:
+        by_id = _MEMBER_BY_ID_FOR_UPDATE if for_update else _MEMBER_BY_ID
+        found = conn.execute(by_id, {"b_id": member_id}).first()
+        return None if found is None else Member(*found)
+    stmt = select(*_MEMBER_COLUMNS)
+    if member_no is not None:
         stmt = stmt.where(members.c.member_no == member_no)
     else:
         raise ValueError("give member_id or member_no")
@@ -156,18 +168,14 @@ def create_member(
 def account_of(conn: Connection, member_id: int, wallet: Issuer) -> tuple[int, int]:
     """The member's account for ``wallet``: (id, balance)."""
     account, balance = conn.execute(
-        select(accounts.c.id, accounts.c.balance).where(
-            accounts.c.member_id == member_id, accounts.c.kind == wallet.value
-        )
+        _ACCOUNT, {"b_member_id": member_id, "b_kind": wallet.value}
     ).one()
     return int(account), int(balance)
 
 
 def balances(conn: Connection, member_id: int) -> dict[str, int]:
     """``{"points": ..., "card": ...}``."""
-    rows = conn.execute(
-        select(accounts.c.kind, accounts.c.balance).where(accounts.c.member_id == member_id)
-    ).all()
+    rows = conn.execute(_BALANCES, {"b_member_id": member_id}).all()
     return {kind: int(balance) for kind, balance in rows}
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -96,6 +96,23 @@ def retire_slot(conn: Connection, member_id: int, slot: str, now_ms: int) -> int
     ).rowcount
 
 
+_CHECK = select(
+    pay_codes.c.id,
+    pay_codes.c.member_id,
+    pay_codes.c.wallet,
+    pay_codes.c.code_masked,
+    pay_codes.c.expires_at_ms,
+    pay_codes.c.superseded_at_ms,
+    pay_codes.c.trade_id,
+).where(pay_codes.c.code_hash == bindparam("b_code_hash"))
+_CHECK_FOR_UPDATE = _CHECK.with_for_update()
+_BIND = (
+    update(pay_codes)
+    .where(pay_codes.c.id == bindparam("b_id"), pay_codes.c.trade_id.is_(None))
+    .values(trade_id=bindparam("b_trade_id"))
+)
+
+
 def check(
     conn: Connection, code: str, now_ms: int, *, for_update: bool = False, allow_bound: bool = False
 ) -> LiveCode | ErrorCode:
@@ -104,18 +121,8 @@ def check(
     A code that a refresh replaced counts as expired. With ``for_update`` the
     row stays locked (PostgreSQL) until the transaction ends.
     """
-    stmt = select(
-        pay_codes.c.id,
-        pay_codes.c.member_id,
-        pay_codes.c.wallet,
-        pay_codes.c.code_masked,
-        pay_codes.c.expires_at_ms,
-        pay_codes.c.superseded_at_ms,
-        pay_codes.c.trade_id,
-    ).where(pay_codes.c.code_hash == secret_hash(code))
-    if for_update:
-        stmt = stmt.with_for_update()
-    row = conn.execute(stmt).first()
+    stmt = _CHECK_FOR_UPDATE if for_update else _CHECK
+    row = conn.execute(stmt, {"b_code_hash": secret_hash(code)}).first()
     if row is None:
         return ErrorCode.CODE_INVALID
     if row.trade_id is not None and not allow_bound:
@@ -127,9 +134,5 @@ def check(
 
 def bind(conn: Connection, code_id: int, trade_id: int) -> bool:
     """Bind the code to the trade; False if another trade got it first."""
-    done = conn.execute(
-        update(pay_codes)
-        .where(pay_codes.c.id == code_id, pay_codes.c.trade_id.is_(None))
-        .values(trade_id=trade_id)
-    )
+    done = conn.execute(_BIND, {"b_id": code_id, "b_trade_id": trade_id})
     return done.rowcount == 1

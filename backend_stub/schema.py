@@ -45,6 +45,7 @@ __all__ = [
     "pay_codes",
     "pin_envelopes",
     "pin_failures",
+    "rate_counters",
     "refunds",
     "routing_active",
     "routing_draft",
@@ -512,4 +513,16 @@ cod_orders = Table(
     Column("created_at_ms", BigInteger, nullable=False),
     CheckConstraint("amount_fen > 0", name="amount_positive"),
     Index("ix_cod_orders_courier_day", "courier_id", "delivery_day"),
+)
+
+
+# -- gateway rate limits (0004) ----------------------------------------------------------
+
+rate_counters = Table(
+    "rate_counters",
+    metadata,
+    Column("key", String(80), primary_key=True),  # "t:<terminal_id>" | "m:<merchant_id>"
+    Column("until_ms", BigInteger, primary_key=True),  # the end of the window counted
+    Column("count", Integer, nullable=False),
+    Index("ix_rate_counters_until_ms", "until_ms"),
 )

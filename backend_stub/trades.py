@@ -31,7 +31,7 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
@@ -50,6 +50,7 @@ from .guide import tender_refusal
 from .hashing import fingerprint
 from .ledger import EntryKind, InsufficientBalance, post
 from .members import Member
+from .metrics import TRADE_OUTCOMES
 from .routing import External, OwnWallet, route
 from .routing_versions import ActiveRouting
 from .schema import trades
@@ -85,40 +86,44 @@ def request_fingerprint(request: Any) -> str:
     )
 
 
+# The statements of the payment path are built once: building one costs more than running it.
+_FIND_TRADE = select(trades).where(
+    trades.c.terminal_id == bindparam("b_terminal_id"),
+    trades.c.out_trade_no == bindparam("b_out_trade_no"),
+)
+_FIND_TRADE_FOR_UPDATE = _FIND_TRADE.with_for_update()
+_RELOAD = select(trades).where(trades.c.id == bindparam("b_id"))
+_INSERT_TRADE = insert(trades).returning(trades.c.id)
+_UPDATE_TRADE = update(trades).where(trades.c.id == bindparam("b_id"))
+
+
 def find_trade(
     conn: Connection, terminal_id: str, out_trade_no: str, *, for_update: bool = False
 ) -> Row[Any] | None:
-    stmt = select(trades).where(
-        trades.c.terminal_id == terminal_id, trades.c.out_trade_no == out_trade_no
-    )
-    if for_update:
-        stmt = stmt.with_for_update()
-    return conn.execute(stmt).first()
+    stmt = _FIND_TRADE_FOR_UPDATE if for_update else _FIND_TRADE
+    params = {"b_terminal_id": terminal_id, "b_out_trade_no": out_trade_no}
+    return conn.execute(stmt, params).first()
 
 
 def _reload(conn: Connection, trade_id: int) -> Row[Any]:
-    return conn.execute(select(trades).where(trades.c.id == trade_id)).one()
+    return conn.execute(_RELOAD, {"b_id": trade_id}).one()
 
 
 def insert_trade(conn: Connection, values: dict[str, Any], now_ms: int) -> int | None:
     """Insert a new trade; ``None`` if the terminal already has one with that number."""
-    stmt = (
-        insert(trades)
-        .values(
-            trade_no="SP" + secrets.token_hex(8).upper(),
-            created_at_ms=now_ms,
-            updated_at_ms=now_ms,
-            **values,
-        )
-        .returning(trades.c.id)
+    params = dict(
+        values,
+        trade_no="SP" + secrets.token_hex(8).upper(),
+        created_at_ms=now_ms,
+        updated_at_ms=now_ms,
     )
     if conn.dialect.name == "sqlite":
         # The transaction holds the whole database and the caller looked first:
         # no conflict can happen, so skip the savepoint.
-        return int(conn.execute(stmt).scalar_one())
+        return int(conn.execute(_INSERT_TRADE, params).scalar_one())
     try:
         with conn.begin_nested():
-            return int(conn.execute(stmt).scalar_one())
+            return int(conn.execute(_INSERT_TRADE, params).scalar_one())
     except IntegrityError:
         return None
 
@@ -132,15 +137,16 @@ def set_outcome(
     **values: Any,
 ) -> None:
     conn.execute(
-        update(trades)
-        .where(trades.c.id == trade_id)
-        .values(
+        _UPDATE_TRADE,
+        dict(
+            values,
+            b_id=trade_id,
             state=state.value,
             reason=reason.value if reason else None,
             updated_at_ms=now_ms,
-            **values,
-        )
+        ),
     )
+    TRADE_OUTCOMES.labels(state.value, reason.value if reason else "").inc()
 
 
 def _past_deadline(row: Row[Any], now_ms: int) -> bool:
@@ -155,7 +161,7 @@ def expire_if_due(conn: Connection, row: Row[Any], now_ms: int) -> Row[Any]:
     """Close a PIN_REQUIRED trade whose deadline passed; return the row as it is now."""
     if not _past_deadline(row, now_ms):
         return row
-    conn.execute(
+    closed = conn.execute(
         update(trades)
         .where(trades.c.id == row.id, trades.c.state == TradeState.PIN_REQUIRED.value)
         .values(
@@ -163,7 +169,8 @@ def expire_if_due(conn: Connection, row: Row[Any], now_ms: int) -> Row[Any]:
             reason=ErrorCode.TRADE_CLOSED.value,
             updated_at_ms=now_ms,
         )
-    )
+    ).rowcount
+    TRADE_OUTCOMES.labels(TradeState.CLOSED.value, ErrorCode.TRADE_CLOSED.value).inc(closed)
     return _reload(conn, row.id)
 
 
@@ -185,7 +192,7 @@ def close_expired(conn: Connection, now_ms: int, batch: int = 100) -> int:
     )
     if not ids:
         return 0
-    return conn.execute(
+    closed: int = conn.execute(
         update(trades)
         .where(trades.c.id.in_(ids), trades.c.state == TradeState.PIN_REQUIRED.value)
         .values(
@@ -194,6 +201,8 @@ def close_expired(conn: Connection, now_ms: int, batch: int = 100) -> int:
             updated_at_ms=now_ms,
         )
     ).rowcount
+    TRADE_OUTCOMES.labels(TradeState.CLOSED.value, ErrorCode.TRADE_CLOSED.value).inc(closed)
+    return closed
 
 
 def trade_view(
@@ -287,16 +296,18 @@ def charge(
     set_outcome(conn, trade_id, now_ms, TradeState.SUCCESS, None, paid_at_ms=now_ms, **values)
 
 
+_SPENT = func.coalesce(func.sum(trades.c.amount_fen - trades.c.refunded_fen), 0)
+_SPENT_TODAY = select(_SPENT).where(
+    trades.c.member_id == bindparam("b_member_id"),
+    trades.c.id != bindparam("b_trade_id"),
+    trades.c.state.in_(_COUNTS_AGAINST_LIMIT),
+    trades.c.created_at_ms > bindparam("b_since"),
+)
+
+
 def _spent_today(conn: Connection, member_id: int, trade_id: int, now_ms: int) -> int:
-    total = conn.execute(
-        select(func.coalesce(func.sum(trades.c.amount_fen - trades.c.refunded_fen), 0)).where(
-            trades.c.member_id == member_id,
-            trades.c.id != trade_id,
-            trades.c.state.in_(_COUNTS_AGAINST_LIMIT),
-            trades.c.created_at_ms > now_ms - _DAY_MS,
-        )
-    ).scalar_one()
-    return int(total)
+    params = {"b_member_id": member_id, "b_trade_id": trade_id, "b_since": now_ms - _DAY_MS}
+    return int(conn.execute(_SPENT_TODAY, params).scalar_one())
 
 
 def _replay(
