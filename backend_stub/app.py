@@ -35,6 +35,7 @@ def create_app(backend: Backend, *, sweeper: bool = True, access_log: bool = Fal
         monitor = ChannelMonitor(backend) if sweeper else None
         pools = PoolCollector(backend)
         REGISTRY.register(pools)
+        backend.db.start_checkpointer()
         for thread in (worker, monitor):
             if thread is not None:
                 thread.start()

@@ -25,7 +25,7 @@ from protocol.paycode import Issuer
 from .hashing import secret_hash
 from .schema import pay_codes
 
-__all__ = ["IssuedCode", "LiveCode", "bind", "check", "issue", "retire_slot"]
+__all__ = ["IssuedCode", "LiveCode", "bind", "check", "claim", "issue", "retire_slot"]
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,42 @@ _BIND = (
     .where(pay_codes.c.id == bindparam("b_id"), pay_codes.c.trade_id.is_(None))
     .values(trade_id=bindparam("b_trade_id"))
 )
+
+
+_CLAIM = (
+    update(pay_codes)
+    .where(
+        pay_codes.c.code_hash == bindparam("b_code_hash"),
+        pay_codes.c.wallet == bindparam("b_wallet"),
+        pay_codes.c.trade_id.is_(None),
+        pay_codes.c.superseded_at_ms.is_(None),
+        pay_codes.c.expires_at_ms > bindparam("b_now"),
+    )
+    .values(trade_id=bindparam("b_trade_id"))
+    .returning(pay_codes.c.id, pay_codes.c.member_id, pay_codes.c.code_masked)
+)
+
+
+def claim(
+    conn: Connection, code: str, wallet: Issuer, trade_id: int, now_ms: int
+) -> LiveCode | ErrorCode:
+    """Bind a live code of ``wallet`` to the trade in one conditional UPDATE, or say why not.
+
+    The same rules as :func:`check` then :func:`bind`, in one statement when the
+    code is good; only a refused code is read again to tell why (CODE_INVALID,
+    CODE_EXPIRED, CODE_USED; a code of another wallet is CODE_INVALID, not bound).
+    """
+    params = {
+        "b_code_hash": secret_hash(code),
+        "b_wallet": wallet.value,
+        "b_now": now_ms,
+        "b_trade_id": trade_id,
+    }
+    row = conn.execute(_CLAIM, params).first()
+    if row is not None:
+        return LiveCode(row.id, row.member_id, wallet, row.code_masked)
+    found = check(conn, code, now_ms)
+    return ErrorCode.CODE_INVALID if isinstance(found, LiveCode) else found
 
 
 def check(

@@ -30,8 +30,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from sqlalchemy import bindparam, create_engine, delete
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import TextClause, create_engine, delete, text
 from sqlalchemy.engine import Connection, Engine
 
 from protocol.errors import ErrorCode
@@ -56,24 +55,20 @@ class RateLimited(ApiError):
         self.retry_after_s = retry_after_s
 
 
-def _upsert(dialect: Any, keys: int) -> Any:
-    """One statement that counts ``keys`` keys at once and returns each key's count."""
-    rows = [
-        {"key": bindparam(f"key_{i}"), "until_ms": bindparam("until_ms"), "count": 1}
-        for i in range(keys)
-    ]
-    stmt = dialect.insert(rate_counters).values(rows)
-    return stmt.on_conflict_do_update(
-        index_elements=[rate_counters.c.key, rate_counters.c.until_ms],
-        set_={"count": rate_counters.c.count + 1},
-    ).returning(rate_counters.c.key, rate_counters.c.count)
-
-
-_UPSERT = {
-    (name, keys): _upsert(dialect, keys)
-    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
-    for keys in (1, 2)
-}
+# Plain SQL, the same on SQLite and PostgreSQL, so it is compiled once (SQLAlchemy does
+# not cache a multi-row ``insert().values([...])``). One statement counts every key.
+_COUNT_ONE = text(
+    'INSERT INTO rate_counters ("key", until_ms, count) VALUES (:key_0, :until_ms, 1) '
+    'ON CONFLICT ("key", until_ms) DO UPDATE SET count = rate_counters.count + 1 '
+    'RETURNING "key", count'
+)
+_COUNT_TWO = text(
+    'INSERT INTO rate_counters ("key", until_ms, count) '
+    "VALUES (:key_0, :until_ms, 1), (:key_1, :until_ms, 1) "
+    'ON CONFLICT ("key", until_ms) DO UPDATE SET count = rate_counters.count + 1 '
+    'RETURNING "key", count'
+)
+_UPSERT: dict[int, TextClause] = {1: _COUNT_ONE, 2: _COUNT_TWO}
 
 
 class RateLimiter:
@@ -122,7 +117,7 @@ class RateLimiter:
             return None
         params: dict[str, Any] = {f"key_{i}": key for i, key in enumerate(wanted)}
         params["until_ms"] = until
-        counted = conn.execute(_UPSERT[(conn.dialect.name, len(wanted))], params).all()
+        counted = conn.execute(_UPSERT[len(wanted)], params).all()
         for key, count in sorted(counted):
             scope, limit = wanted[key]
             if count > limit:

@@ -31,9 +31,9 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
-from sqlalchemy.exc import IntegrityError
 
 from protocol.errors import ErrorCode, message_for
 from protocol.models import PayRequest, Tender, TenderPart, TradePage, TradeState, TradeView
@@ -93,8 +93,13 @@ _FIND_TRADE = select(trades).where(
 )
 _FIND_TRADE_FOR_UPDATE = _FIND_TRADE.with_for_update()
 _RELOAD = select(trades).where(trades.c.id == bindparam("b_id"))
-_INSERT_TRADE = insert(trades).returning(trades.c.id)
-_UPDATE_TRADE = update(trades).where(trades.c.id == bindparam("b_id"))
+_INSERT_TRADE = {
+    name: dialect.insert(trades)
+    .on_conflict_do_nothing(index_elements=[trades.c.terminal_id, trades.c.out_trade_no])
+    .returning(trades.c.id)
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+}
+_UPDATE_TRADE = update(trades).where(trades.c.id == bindparam("b_id")).returning(*trades.c)
 
 
 def find_trade(
@@ -117,15 +122,8 @@ def insert_trade(conn: Connection, values: dict[str, Any], now_ms: int) -> int |
         created_at_ms=now_ms,
         updated_at_ms=now_ms,
     )
-    if conn.dialect.name == "sqlite":
-        # The transaction holds the whole database and the caller looked first:
-        # no conflict can happen, so skip the savepoint.
-        return int(conn.execute(_INSERT_TRADE, params).scalar_one())
-    try:
-        with conn.begin_nested():
-            return int(conn.execute(_INSERT_TRADE, params).scalar_one())
-    except IntegrityError:
-        return None
+    found = conn.execute(_INSERT_TRADE[conn.dialect.name], params).scalar()
+    return None if found is None else int(found)
 
 
 def set_outcome(
@@ -135,8 +133,9 @@ def set_outcome(
     state: TradeState,
     reason: ErrorCode | None = None,
     **values: Any,
-) -> None:
-    conn.execute(
+) -> Row[Any]:
+    """Record the trade's state (and other columns); returns the trade's row as it is now."""
+    row = conn.execute(
         _UPDATE_TRADE,
         dict(
             values,
@@ -145,8 +144,9 @@ def set_outcome(
             reason=reason.value if reason else None,
             updated_at_ms=now_ms,
         ),
-    )
+    ).one()
     TRADE_OUTCOMES.labels(state.value, reason.value if reason else "").inc()
+    return row
 
 
 def _past_deadline(row: Row[Any], now_ms: int) -> bool:
@@ -213,8 +213,12 @@ def trade_view(
     lang: str = "en",
     *,
     detail: bool = True,
+    held: dict[str, int] | None = None,
 ) -> TradeView:
-    """The trade as the terminal sees it; with ``detail``, the member's balances too."""
+    """The trade as the terminal sees it; with ``detail``, the member's balances too.
+
+    ``held``: the member's balances when the caller has just read them (the pay path).
+    """
     reason = ErrorCode(row.reason) if row.reason else None
     view = TradeView(
         out_trade_no=row.out_trade_no,
@@ -241,7 +245,7 @@ def trade_view(
     if view.state is TradeState.PIN_REQUIRED and row.pin_deadline_ms is not None:
         view.pin_deadline = ms_to_s(row.pin_deadline_ms)
     if detail and row.member_id is not None:
-        held = m.balances(conn, row.member_id)
+        held = held if held is not None else m.balances(conn, row.member_id)
         view.balance_points = held.get("points")
         view.balance_card_fen = held.get("card")
         if view.state is TradeState.PIN_REQUIRED:
@@ -281,19 +285,21 @@ def charge(
     now_ms: int,
     /,
     **values: Any,
-) -> None:
-    """Take ``amount`` from the account now (the member's row is locked); record the outcome."""
+) -> tuple[Row[Any], int | None]:
+    """Take ``amount`` from the account now (the member's row is locked); record the outcome.
+
+    Returns the trade's row and the account's new balance (None if nothing was taken).
+    """
     if member.frozen:
-        set_outcome(conn, trade_id, now_ms, TradeState.FAILED, ErrorCode.ACCOUNT_FROZEN, **values)
-        return
+        failed = ErrorCode.ACCOUNT_FROZEN
+        return set_outcome(conn, trade_id, now_ms, TradeState.FAILED, failed, **values), None
     try:
-        post(conn, account_id, -amount, EntryKind.PAY, now_ms, trade_id=trade_id)
+        balance = post(conn, account_id, -amount, EntryKind.PAY, now_ms, trade_id=trade_id)
     except InsufficientBalance:
-        set_outcome(
-            conn, trade_id, now_ms, TradeState.FAILED, ErrorCode.INSUFFICIENT_BALANCE, **values
-        )
-        return
-    set_outcome(conn, trade_id, now_ms, TradeState.SUCCESS, None, paid_at_ms=now_ms, **values)
+        failed = ErrorCode.INSUFFICIENT_BALANCE
+        return set_outcome(conn, trade_id, now_ms, TradeState.FAILED, failed, **values), None
+    paid = set_outcome(conn, trade_id, now_ms, TradeState.SUCCESS, paid_at_ms=now_ms, **values)
+    return paid, balance
 
 
 _SPENT = func.coalesce(func.sum(trades.c.amount_fen - trades.c.refunded_fen), 0)
@@ -383,7 +389,12 @@ def pay(
         if work is not None:
             return Continue(work, lambda conn2, _: view(conn2, backend.now_ms()))
     else:
-        _pay_from_wallet(conn, call, trade_id, request, where.wallet, to_take, settings, routing)
+        done = _pay_from_wallet(
+            conn, call, trade_id, request, where.wallet, to_take, settings, routing
+        )
+        if done is not None:  # the row and balances are at hand: no need to read them again
+            row, held = done
+            return trade_view(conn, row, call.now_ms, settings, call.lang, held=held)
     return view(conn, call.now_ms)
 
 
@@ -403,19 +414,18 @@ def _pay_from_wallet(
     to_take: int,
     settings: Settings,
     routing: ActiveRouting,
-) -> None:
+) -> tuple[Row[Any], dict[str, int] | None] | None:
+    """The payment from one of our wallets: the final row and the member's balances (if known).
+
+    None when the trade waits for the PIN (the view then reads what it needs).
+    """
     now = call.now_ms
-    code = paycodes.check(conn, request.payment_code, now, for_update=True)
+    code = paycodes.claim(conn, request.payment_code, wallet, trade_id, now)
     if isinstance(code, ErrorCode):
-        set_outcome(conn, trade_id, now, TradeState.FAILED, code, charge=0)
-        return
-    if code.wallet is not wallet or not paycodes.bind(conn, code.id, trade_id):
-        reason = ErrorCode.CODE_INVALID if code.wallet is not wallet else ErrorCode.CODE_USED
-        set_outcome(conn, trade_id, now, TradeState.FAILED, reason, charge=0)
-        return
-    member = m.find_member(conn, member_id=code.member_id, for_update=True)
-    assert member is not None
-    account_id, balance = m.account_of(conn, member.id, wallet)
+        return set_outcome(conn, trade_id, now, TradeState.FAILED, code, charge=0), None
+    member, accounts = m.member_with_accounts(conn, code.member_id, for_update=True)
+    account_id, balance = accounts[wallet.value]
+    held = {kind: held_balance for kind, (_, held_balance) in accounts.items()}
     known: dict[str, Any] = {
         "member_id": member.id,
         "account_id": account_id,
@@ -423,8 +433,8 @@ def _pay_from_wallet(
     }
     amount = request.amount_fen
     if member.frozen:
-        set_outcome(conn, trade_id, now, TradeState.FAILED, ErrorCode.ACCOUNT_FROZEN, **known)
-        return
+        failed = ErrorCode.ACCOUNT_FROZEN
+        return set_outcome(conn, trade_id, now, TradeState.FAILED, failed, **known), held
     if request.allow_partial and 0 < balance < to_take:
         amount, to_take = _partial(balance, wallet, settings)
         known |= {"amount_fen": amount, "charge": to_take}
@@ -432,11 +442,11 @@ def _pay_from_wallet(
         amount > settings.max_trade_fen
         or _spent_today(conn, member.id, trade_id, now) + amount > settings.max_day_fen
     ):
-        set_outcome(conn, trade_id, now, TradeState.FAILED, ErrorCode.OVER_LIMIT, **known)
-        return
+        failed = ErrorCode.OVER_LIMIT
+        return set_outcome(conn, trade_id, now, TradeState.FAILED, failed, **known), held
     if balance < to_take:
-        set_outcome(conn, trade_id, now, TradeState.FAILED, ErrorCode.INSUFFICIENT_BALANCE, **known)
-        return
+        failed = ErrorCode.INSUFFICIENT_BALANCE
+        return set_outcome(conn, trade_id, now, TradeState.FAILED, failed, **known), held
     no_pin = amount <= m.no_pin_limit(member, settings)
     judged = risk.evaluate(
         conn,
@@ -450,11 +460,13 @@ def _pay_from_wallet(
     )
     known["risk"] = judged.note
     if judged.action == "decline":
-        set_outcome(conn, trade_id, now, TradeState.FAILED, ErrorCode.RISK_DECLINED, **known)
-        return
+        failed = ErrorCode.RISK_DECLINED
+        return set_outcome(conn, trade_id, now, TradeState.FAILED, failed, **known), held
     if no_pin and judged.action == "pass":
-        charge(conn, trade_id, account_id, to_take, member, now, **known)
-        return
+        row, new_balance = charge(conn, trade_id, account_id, to_take, member, now, **known)
+        if new_balance is not None:
+            held[wallet.value] = new_balance
+        return row, held
     deadline = now + s_to_ms(settings.pin_deadline_s)
     set_outcome(
         conn,
@@ -475,3 +487,4 @@ def _pay_from_wallet(
         amount=format_fen(amount),
         store=call.terminal.store_name,
     )
+    return None

@@ -1,4 +1,9 @@
-"""gateway rate limit counters, shared by every instance
+"""gateway rate limit counters, shared by every instance; partial channel indexes on trades
+
+The two channel indexes of ``trades`` become partial (``IS NOT NULL``): a
+payment from our own wallets has no channel work and no channel order number,
+so it writes no page of either index (the queries that use them compare the
+column, which implies ``IS NOT NULL`` on SQLite and PostgreSQL alike).
 
 Revision ID: 0004_rate_limits
 Revises: 0003_cod_orders
@@ -24,11 +29,19 @@ def upgrade() -> None:
         sa.Column("count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("key", "until_ms", name=op.f("pk_rate_counters")),
     )
-    with op.batch_alter_table("rate_counters", schema=None) as batch_op:
-        batch_op.create_index("ix_rate_counters_until_ms", ["until_ms"], unique=False)
+    _channel_indexes(partial=True)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("rate_counters", schema=None) as batch_op:
-        batch_op.drop_index("ix_rate_counters_until_ms")
+    _channel_indexes(partial=False)
     op.drop_table("rate_counters")
+
+
+def _channel_indexes(*, partial: bool) -> None:
+    for name, columns, column in (
+        ("ix_trades_poll_at_ms", ["poll_at_ms"], "poll_at_ms"),
+        ("ix_trades_channel_trade_no", ["channel", "channel_trade_no"], "channel_trade_no"),
+    ):
+        op.drop_index(name, table_name="trades")
+        where = sa.text(f"{column} IS NOT NULL") if partial else None
+        op.create_index(name, "trades", columns, sqlite_where=where, postgresql_where=where)
