@@ -5,9 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-DEBIAN_PACKAGES := libzbar0 postgresql chromium
+DEBIAN_PACKAGES := libzbar0 postgresql chromium tmux
 
-.PHONY: demo test check lint typecheck bench setup clean pda-catalog pda-snapshots
+.PHONY: demo test check lint typecheck bench setup clean pos-catalog pos-snapshots pda-catalog pda-snapshots
 
 $(STAMP): pyproject.toml
 	scripts/ensure-debian-packages $(DEBIAN_PACKAGES)
@@ -20,7 +20,7 @@ setup: $(STAMP)
 	@scripts/ensure-debian-packages $(DEBIAN_PACKAGES)
 
 demo: setup
-	$(VENV)/bin/scanpay-paycode --issuer points
+	scripts/pos-demo
 
 test: setup
 	$(PY) -m pytest
@@ -36,6 +36,17 @@ check: lint typecheck test
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+# The POS's message catalog: pull the words out of the code, merge them into the .po files.
+pos-catalog: setup
+	$(VENV)/bin/pybabel extract -k tr -k N_ -k ngettext:1,2 --no-location --sort-output \
+		-o pos_client/locale/pos.pot pos_client
+	$(VENV)/bin/pybabel update -i pos_client/locale/pos.pot -d pos_client/locale -D pos \
+		--ignore-obsolete --no-wrap
+
+# Refresh the POS's screen snapshots after a deliberate change (look at the SVGs before committing).
+pos-snapshots: setup
+	$(PY) -m pytest tests/pos/test_snapshots.py --snapshot-update -q
 
 # The PDA's message catalog: pull the words out of the code, merge them into the .po files.
 pda-catalog: setup

@@ -1,0 +1,1 @@
+"""The POS's screens, one concept each."""

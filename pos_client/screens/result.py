@@ -1,0 +1,200 @@
+"""The result, large and unmistakable: PAID or NOT CHARGED, why, and the points left.
+
+After a code payment that was not charged the cashier can take the same
+amount in cash or by bank card; after a paid points part whose remainder
+goes to an external wallet, this screen takes the second scan.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from protocol.errors import ErrorCode, message_for
+from protocol.money import format_fen
+from protocol.paycode import Issuer
+from terminal_sdk.session import PaymentResult
+
+from ..i18n import N_, current_language, tr
+from ..i18n import points as points_text
+from ..messages import Scanned
+from ..payment import PaymentOrder, wallet_remainder
+from ..sale import RemainderTender
+from .base import PosScreen
+
+__all__ = ["ResultScreen", "TenderResultScreen"]
+
+
+def result_reason(result: PaymentResult) -> str:
+    """The reason in plain words, in the current language."""
+    lang = current_language()
+    if result.paid:
+        return tr("The customer has paid.")
+    text = message_for(result.reason or ErrorCode.CANCELLED, lang)
+    if result.reversal_pending:
+        text += " " + tr("The reversal is finished automatically when the service is back.")
+    return text
+
+
+class ResultScreen(PosScreen):
+    TITLE_TEXT = N_("Result")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "done", N_("Next sale")),
+        Binding("escape", "back", N_("Back to the sale")),
+        Binding("f5", "cash", N_("Take cash instead")),
+        Binding("f6", "card", N_("Bank card instead")),
+    ]
+
+    def __init__(self, result: PaymentResult, order: PaymentOrder) -> None:
+        super().__init__()
+        self.result = result
+        self.order = order
+
+    @property
+    def points_part_paid(self) -> bool:
+        """This was the wallet code for the remainder, after the points part was paid."""
+        return self.order.remainder_scan and self.order.plan.code_fen > 0
+
+    def remainder_order(self) -> PaymentOrder | None:
+        """What a wallet code scanned now would pay: the remainder still open, if any."""
+        if self.result.paid and self.order.wallet_remainder_due:
+            tender = self.result.trade.issuer if self.result.trade else None
+            return wallet_remainder(self.order, tender.value if tender else "points")
+        if not self.result.paid and self.points_part_paid:
+            return self.order  # the remainder's code was not charged: another code may pay it
+        return None
+
+    def takes_scans(self) -> bool:
+        return self.remainder_order() is not None
+
+    def on_mount(self) -> None:
+        self.pos.result_shown()
+
+    def body(self) -> ComposeResult:
+        paid = self.result.paid
+        with Vertical(id="result"):
+            yield Static(
+                tr("P A I D") if paid else tr("N O T   C H A R G E D"),
+                id="big",
+                classes="paid" if paid else "not-charged",
+                markup=False,
+            )
+            yield Static(result_reason(self.result), id="reason", markup=False)
+            yield Static("\n".join(self.detail_lines()), id="result-details", markup=False)
+            yield Static(self.next_step(), id="next-step", markup=False)
+
+    def detail_lines(self) -> list[str]:
+        lines = [tr("Amount: {amount}", amount=format_fen(self.order.amount_fen))]
+        trade = self.result.trade
+        if trade is not None and self.result.paid:
+            if trade.issuer in (Issuer.POINTS, None):
+                lines.append(tr("Points used: {points}", points=points_text(trade.points)))
+            if trade.balance_points is not None:
+                lines.append(tr("Balance left: {points}", points=points_text(trade.balance_points)))
+            if trade.issuer is Issuer.CARD and trade.balance_card_fen is not None:
+                lines.append(
+                    tr("Card balance left: {amount}", amount=format_fen(trade.balance_card_fen))
+                )
+        elif trade is not None and trade.balance_points is not None:
+            lines.append(
+                tr("Customer's balance: {points}", points=points_text(trade.balance_points))
+            )
+        if self.result.out_trade_no:
+            lines.append(tr("Payment no.: {no}", no=self.result.out_trade_no))
+        return lines
+
+    def next_step(self) -> str:
+        if not self.result.paid and self.points_part_paid:
+            return tr(
+                "The points part is paid. Remainder {amount}: scan another wallet code, "
+                "or F5/F6: cash / card.",
+                amount=format_fen(self.order.amount_fen),
+            )
+        if not self.result.paid:
+            return tr(
+                "Esc: back to the sale to scan again   F5/F6: take {amount} in cash / by card",
+                amount=format_fen(self.due_by_other_tender()),
+            )
+        if self.order.wallet_remainder_due:
+            return tr(
+                "Remainder {amount}: scan the customer's wallet code now (or F5/F6: cash / card).",
+                amount=format_fen(self.order.plan.remainder_fen),
+            )
+        if self.order.till_tender_fen:
+            return tr(
+                "Take the remainder: {amount}. Enter: next sale.",
+                amount=format_fen(self.order.till_tender_fen),
+            )
+        return tr("Enter: next sale.")
+
+    def due_by_other_tender(self) -> int:
+        if self.result.paid:
+            return self.order.plan.remainder_fen if self.order.wallet_remainder_due else 0
+        return self.order.amount_fen + self.order.till_tender_fen
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("cash", "card"):
+            return self.due_by_other_tender() > 0
+        if action == "done":
+            return self.result.paid and not self.order.wallet_remainder_due
+        if action == "back":
+            return not self.result.paid and not self.points_part_paid
+        return True
+
+    def on_scanned(self, message: Scanned) -> None:
+        order = self.remainder_order()
+        if order is not None:
+            self.pos.start_payment(order, message.scan.text)
+
+    def action_done(self) -> None:
+        self.pos.back_to_sale(clear=True)
+
+    def action_back(self) -> None:
+        self.pos.back_to_sale(clear=False)
+
+    def _take(self, tender: RemainderTender) -> None:
+        amount = self.due_by_other_tender()
+        self.pos.record_tender(self.order.order_no, tender, amount)
+        self.app.switch_screen(TenderResultScreen(amount, tender, self.order.order_no))
+
+    def action_cash(self) -> None:
+        self._take(RemainderTender.CASH)
+
+    def action_card(self) -> None:
+        self._take(RemainderTender.BANK_CARD)
+
+
+class TenderResultScreen(PosScreen):
+    """Money the till takes itself: the cashier takes the cash or runs the card terminal."""
+
+    TITLE_TEXT = N_("Result")
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "done", N_("Next sale"))]
+
+    def __init__(self, amount_fen: int, tender: RemainderTender, order_no: str) -> None:
+        super().__init__()
+        self.amount_fen = amount_fen
+        self.tender = tender
+        self.order_no = order_no
+
+    def body(self) -> ComposeResult:
+        big = tr("C A S H") if self.tender is RemainderTender.CASH else tr("B A N K   C A R D")
+        with Vertical(id="result"):
+            yield Static(big, id="big", classes="tender", markup=False)
+            yield Static(
+                tr(
+                    "Take {amount} by {tender}.",
+                    amount=format_fen(self.amount_fen),
+                    tender=self.tender.label,
+                ),
+                id="reason",
+                markup=False,
+            )
+            yield Static(tr("Order no.: {no}", no=self.order_no), id="result-details", markup=False)
+            yield Static(tr("Enter: next sale."), id="next-step", markup=False)
+
+    def action_done(self) -> None:
+        self.pos.back_to_sale(clear=True)
