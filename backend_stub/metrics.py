@@ -106,9 +106,12 @@ class PoolCollector(Collector):
         if callable(checked_out) and callable(pool_size):
             in_use.add_metric(["database"], checked_out())
             size.add_metric(["database"], pool_size())
-        for channel, busy in self.backend.channels.in_flight().items():
+        channels = self.backend.channels
+        refused = channels.refused()
+        for channel, busy in channels.in_flight().items():
             in_use.add_metric([f"channel:{channel}"], busy)
             size.add_metric([f"channel:{channel}"], self.backend.settings.channel_concurrency)
+            rejected.add_metric([f"channel:{channel}"], refused.get(channel, 0))
         yield from (in_use, size, waiting, rejected)
 
 
