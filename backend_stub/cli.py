@@ -82,7 +82,7 @@ def _backup(backend: Backend, args: argparse.Namespace) -> int:
     if not backend.db.is_sqlite:
         print(
             "scanpay-backend: backup copies the SQLite file; for PostgreSQL use pg_dump "
-            "(see the README, Production)",
+            "(see the README, Running in production)",
             file=sys.stderr,
         )
         return 2

@@ -333,9 +333,6 @@ def pay(
     conn: Connection, call: Call, request: PayRequest, backend: Backend
 ) -> TradeView | Continue:
     settings = backend.settings
-    existing = find_trade(conn, call.terminal_id, request.out_trade_no)
-    if existing is not None:
-        return _replay(conn, call, existing, request, settings)
     where = route(request.payment_code)
     issuer = where.wallet if isinstance(where, OwnWallet) else where.issuer
     routing = routing_versions.active(conn, settings.utc_offset_min)
@@ -343,9 +340,9 @@ def pay(
     to_take = 0 if isinstance(where, External) else amount
     if issuer is Issuer.POINTS:
         to_take = settings.rate.points_for_fen(amount)
-        if to_take == 0:
-            raise ApiError(ErrorCode.BAD_REQUEST, "amount_fen: too small to pay with points")
     others = [t.model_dump(mode="json") for t in request.other_tenders]
+    # The insert comes first (no look beforehand): a number this terminal used
+    # before conflicts and is answered from the trade that has it.
     trade_id = insert_trade(
         conn,
         {
@@ -365,10 +362,12 @@ def pay(
         },
         call.now_ms,
     )
-    if trade_id is None:  # another request with this number won the race
+    if trade_id is None:  # the terminal used this number before (or a twin request just did)
         existing = find_trade(conn, call.terminal_id, request.out_trade_no)
         assert existing is not None
         return _replay(conn, call, existing, request, settings)
+    if issuer is Issuer.POINTS and to_take == 0:  # the savepoint takes the trade back out
+        raise ApiError(ErrorCode.BAD_REQUEST, "amount_fen: too small to pay with points")
 
     def view(conn2: Connection, now_ms: int) -> TradeView:
         return trade_view(conn2, _reload(conn2, trade_id), now_ms, settings, call.lang)

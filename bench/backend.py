@@ -237,14 +237,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="each wrk run (default 5)")
     parser.add_argument("--levels", default="1,8,32", help="concurrent clients (default 1,8,32)")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], default=None)
-    parser.add_argument("--workers", type=int, default=None, help="serve --workers N")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     levels = [int(x) for x in args.levels.split(",")]
     settings: dict[str, Any] = dict(SERVER_SETTINGS)
-    if args.workers:
-        settings["workers"] = args.workers
     print(
         f"bench.backend: {os.cpu_count()} cores, {args.seconds:g} s per run, "
         f"wrk -t min(c,2) -c <clients>, server settings {settings}"

@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 
 import httpx
+import psycopg
 import pytest
 
 from backend_stub.health import code_revisions
@@ -131,3 +133,27 @@ def test_the_logs_of_a_day_at_the_till_hold_no_secret(logged_backend):
     ]
     for secret in secrets:
         assert not re.search(rf"(?<![0-9A-Za-z]){re.escape(secret)}(?![0-9A-Za-z])", whole), secret
+
+
+def test_readiness_fails_while_postgresql_refuses_connections_and_comes_back(postgres, tmp_path):
+    name = f"ready_{unique('')[:12]}"
+    live = _start(tmp_path, postgres.create_database(name), "postgresql")
+    admin = psycopg.connect(postgres._admin_dsn(), autocommit=True)
+    try:
+        assert httpx.get(live.url + "/readyz", timeout=5).status_code == 200
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+        )
+        down = httpx.get(live.url + "/readyz", timeout=10)
+        assert down.status_code == 503 and "database unreachable" in down.json()["message"]
+        assert httpx.get(live.url + "/healthz", timeout=5).status_code == 200  # still alive
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        deadline = time.monotonic() + 10
+        while httpx.get(live.url + "/readyz", timeout=10).status_code != 200:
+            assert time.monotonic() < deadline, "still not ready after the database came back"
+            time.sleep(0.2)
+    finally:
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        admin.close()
+        live.close()
