@@ -96,6 +96,11 @@ def test_a_killed_server_loses_and_doubles_nothing(victim):
     for event in (e for e in told if e["kind"] == "refund"):
         rows = live.sql(f"SELECT amount_fen FROM refunds WHERE out_refund_no = '{event['no']}'")
         assert [r[0] for r in rows] == [100]
+        given_back = live.sql(
+            "SELECT l.delta FROM ledger_lines l JOIN refunds r ON r.id = l.refund_id "
+            f"WHERE r.out_refund_no = '{event['no']}'"
+        )
+        assert len(given_back) == 1 and given_back[0][0] > 0, event["no"]  # credited once
     for i, events in enumerate(seen):
         terminal = SignedClient(live.url, terminals[i].terminal_id, terminals[i].secret)
         for event in events[:5]:
