@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEBIAN_PACKAGES := libzbar0 postgresql chromium tmux wrk
 
-.PHONY: demo test check lint typecheck bench setup clean pos-catalog pos-snapshots pda-catalog pda-snapshots
+.PHONY: demo test check lint typecheck bench setup clean pos-catalog pos-snapshots pda-catalog pda-snapshots sdk-catalog pinpad-catalog
 
 $(STAMP): pyproject.toml
 	scripts/ensure-debian-packages $(DEBIAN_PACKAGES)
@@ -34,13 +34,17 @@ typecheck: setup
 
 check: lint typecheck test
 
+# Every benchmark beside its peer, a few minutes: the table goes to bench/RESULTS.md.
+bench: setup
+	$(PY) -m bench
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
 
-# The POS's message catalog: pull the words out of the code, merge them into the .po files.
+# The POS's message catalog: pull the words out of the code (and appkit's), merge them into the .po files.
 pos-catalog: setup
 	$(VENV)/bin/pybabel extract -k tr -k N_ -k ngettext:1,2 --no-location --sort-output \
-		-o pos_client/locale/pos.pot pos_client
+		-o pos_client/locale/pos.pot pos_client appkit
 	$(VENV)/bin/pybabel update -i pos_client/locale/pos.pot -d pos_client/locale -D pos \
 		--ignore-obsolete --no-wrap
 
@@ -48,13 +52,26 @@ pos-catalog: setup
 pos-snapshots: setup
 	$(PY) -m pytest tests/pos/test_snapshots.py --snapshot-update -q
 
-# The PDA's message catalog: pull the words out of the code, merge them into the .po files.
+# The PDA's message catalog: pull the words out of the code (and appkit's), merge them into the .po files.
 pda-catalog: setup
 	$(VENV)/bin/pybabel extract -k tr -k N_ -k ngettext:1,2 --no-location --sort-output \
-		-o pda_client/locale/pda.pot --project scanpay-pda --copyright-holder ScanPay pda_client
+		-o pda_client/locale/pda.pot --project scanpay-pda --copyright-holder ScanPay pda_client appkit
 	$(VENV)/bin/pybabel update -i pda_client/locale/pda.pot -d pda_client/locale -D pda -l zh --init-missing \
 		--ignore-obsolete --no-fuzzy-matching
 
 # Refresh the PDA's screen snapshots after a deliberate change (look at the SVGs before committing).
 pda-snapshots: setup
 	$(PY) -m pytest tests/pda/test_snapshots.py --snapshot-update -q
+
+# The SDK's catalog (shift reports, credential problems) and the virtual PIN pad's, made the same way.
+sdk-catalog: setup
+	$(VENV)/bin/pybabel extract -k tr -k N_ -k ngettext:1,2 --no-location --sort-output \
+		-o terminal_sdk/locale/sdk.pot --project scanpay-sdk --copyright-holder ScanPay terminal_sdk
+	$(VENV)/bin/pybabel update -i terminal_sdk/locale/sdk.pot -d terminal_sdk/locale -D sdk -l zh --init-missing \
+		--ignore-obsolete --no-fuzzy-matching
+
+pinpad-catalog: setup
+	$(VENV)/bin/pybabel extract -k tr -k N_ -k ngettext:1,2 --no-location --sort-output \
+		-o drivers/pinpad/locale/pinpad.pot --project scanpay-pinpad --copyright-holder ScanPay drivers/pinpad
+	$(VENV)/bin/pybabel update -i drivers/pinpad/locale/pinpad.pot -d drivers/pinpad/locale -D pinpad -l zh \
+		--init-missing --ignore-obsolete --no-fuzzy-matching

@@ -10,7 +10,10 @@ also lifts a PIN lock. ``sms`` with purpose ``pay`` re-sends the code that
 confirms the member's newest trade waiting for a PIN.
 
 ``sms`` answers the same whether or not the member exists, so it cannot be
-used to find out who is a member.
+used to find out who is a member; but a member who was sent
+``sms_codes_per_hour`` codes of that purpose in the last hour and used none
+of them gets ``SERVICE_BUSY`` instead of another: each code brings fresh
+tries, so an unbounded supply would let a 6-digit code be guessed.
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ from .trades import list_trades
 __all__ = ["member_router"]
 
 MemberNo = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
+_HOUR_MS = 3_600_000
+_TOO_MANY_CODES = "too many codes were sent and not used in the last hour; wait before asking again"
 SmsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 
 
@@ -89,6 +94,10 @@ def member_router(backend: Backend) -> APIRouter:
             if member is None:
                 return
             purpose = sms.Purpose(body.purpose)
+            if sms.unused_codes_since(conn, member.id, purpose, now - _HOUR_MS) >= (
+                settings.sms_codes_per_hour
+            ):
+                raise ApiError(ErrorCode.SERVICE_BUSY, _TOO_MANY_CODES)
             if purpose is sms.Purpose.PAY:
                 _resend_pay_code(conn, member, now)
             else:

@@ -45,6 +45,9 @@ class Settings:
     earn_points_per_cny: int = _setting(1, "points earned per whole CNY paid with other tenders")
     sms_code_ttl_s: float = _setting(300.0, "seconds a login or PIN-reset SMS code stays valid")
     sms_attempts: int = _setting(5, "wrong tries after which an SMS code dies")
+    sms_codes_per_hour: int = _setting(
+        10, "unused SMS codes a member may be sent per purpose in an hour (bounds guessing)"
+    )
     session_ttl_s: float = _setting(1800.0, "seconds a member's wallet session lasts")
     activation_ttl_s: float = _setting(86400.0, "seconds an activation code stays valid")
     busy_timeout_ms: int = _setting(5000, "wait for a database lock before answering SERVICE_BUSY")

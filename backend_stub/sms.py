@@ -3,9 +3,13 @@
 A code is 6 digits from ``secrets``, stored as a hash with its purpose
 (``login``, ``reset``: PIN set/reset, ``pay``: confirm one trade), an expiry
 and a count of wrong tries; it dies on first use or after ``sms_attempts``
-wrong tries. The text goes to the ``sms_outbox`` table, which the operator
-(``scanpay-backend sms-outbox``, ``/admin/v1/sms-outbox``) and tests read. The
-outbox is the only place a code is written in clear; it is never logged.
+wrong tries. Asking for codes is capped per member and purpose
+(:func:`unused_codes_since`): otherwise each new code would bring its own
+fresh tries, and a 6-digit code could be guessed by asking again and again.
+Codes that were used do not count, so signing in often is never held up. The
+text goes to the ``sms_outbox`` table, which the operator (``scanpay-backend
+sms-outbox``, ``/admin/v1/sms-outbox``) and tests read. The outbox is the only
+place a code is written in clear; it is never logged.
 """
 
 from __future__ import annotations
@@ -15,14 +19,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from .hashing import same_secret, secret_hash
 from .members import Member
 from .schema import members, sms_codes, sms_outbox
 
-__all__ = ["OutboxMessage", "Purpose", "accept", "outbox", "send_code"]
+__all__ = ["OutboxMessage", "Purpose", "accept", "outbox", "send_code", "unused_codes_since"]
 
 
 class Purpose(StrEnum):
@@ -72,6 +76,22 @@ def send_code(
             text=text,
             created_at_ms=now_ms,
         )
+    )
+
+
+def unused_codes_since(conn: Connection, member_id: int, purpose: Purpose, since_ms: int) -> int:
+    """How many codes of ``purpose`` the member was sent since ``since_ms`` and never used."""
+    return int(
+        conn.execute(
+            select(func.count())
+            .select_from(sms_codes)
+            .where(
+                sms_codes.c.member_id == member_id,
+                sms_codes.c.purpose == purpose.value,
+                sms_codes.c.created_at_ms > since_ms,
+                sms_codes.c.used_at_ms.is_(None),
+            )
+        ).scalar_one()
     )
 
 

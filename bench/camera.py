@@ -20,11 +20,13 @@ import argparse
 import asyncio
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 
 from bench.camera_images import degraded_set
+from bench.table import Row
 from drivers.camera import decode_detailed
 from drivers.camera.scanner import CameraScanner, open_capture
 from drivers.scanner import ScannerState
@@ -85,18 +87,53 @@ async def through_driver(path: Path, fps: int | None) -> tuple[CameraScanner, fl
     return scanner, elapsed, worst
 
 
+@dataclass(frozen=True)
+class Measured:
+    frames: int
+    peer_rate: float  # the bare loop's frames decoded per second
+    idle_worst: float  # the ticker's worst delay with nothing else running, seconds
+    runs: list[tuple[int | None, CameraScanner, float, float]]  # fps, scanner, seconds, worst
+
+
+def measure(frames: int, seed: int) -> Measured:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "frames.mp4"
+        write_clip(path, frames, seed)
+        decoded, seconds = bare_loop(path)
+        idle = asyncio.run(ticker_worst(1.0))
+        runs = [(fps, *asyncio.run(through_driver(path, fps))) for fps in (30, None)]
+    return Measured(frames, decoded / seconds, idle, runs)
+
+
+def rows(frames: int = 60, seed: int = 20261124) -> list[Row]:
+    """For ``make bench``: the driver beside the bare loop (the target is bench.decode's)."""
+    m = measure(frames, seed)
+    _, scanner, elapsed, worst = m.runs[-1]  # frames given as fast as the file reads
+    return [
+        Row(
+            "camera driver: frames decoded/s, frames as fast as read",
+            scanner.stats.frames_decoded / elapsed,
+            "frames/s",
+            "bare read + decode loop",
+            m.peer_rate,
+        ),
+        Row(
+            "camera driver: event loop's worst delay meanwhile",
+            worst * 1000,
+            "ms",
+            "same 5 ms ticker, idle",
+            m.idle_worst * 1000,
+        ),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--frames", type=int, default=120)
     parser.add_argument("--seed", type=int, default=20261124)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "frames.mp4"
-        write_clip(path, args.frames, args.seed)
-        decoded, seconds = bare_loop(path)
-        idle = asyncio.run(ticker_worst(1.0))
-        runs = [(fps, *asyncio.run(through_driver(path, fps))) for fps in (30, None)]
-    peer_rate = decoded / seconds
+    m = measure(args.frames, args.seed)
+    peer_rate, idle, runs = m.peer_rate, m.idle_worst, m.runs
     print(f"{args.frames} degraded 640x480 frames in an mp4, seed {args.seed}")
     print(f"  bare loop (read + decode, one thread): {peer_rate:6.1f} frames decoded/s (the peer)")
     print(f"  event loop's worst delay, idle:        {idle * 1000:6.1f} ms (a 5 ms ticker)")

@@ -22,6 +22,7 @@ import zxingcpp
 from pyzbar import pyzbar
 
 from bench.camera_images import Sample, degraded_set
+from bench.table import Row
 from drivers.camera import decode, decode_detailed
 
 Decoder = Callable[..., list[str]]
@@ -64,6 +65,42 @@ def run(
     return {name: (right[name], wrong[name], sum(best[name]) / len(samples)) for name in names}
 
 
+DECODERS: dict[str, Decoder] = {
+    "drivers.camera.decode": decode,
+    "zxing-cpp alone": zxing_alone,
+    "pyzbar alone": pyzbar_alone,
+}
+TARGET_RATE = "decode rate >= each peer's"
+TARGET_TIME = "<= 2x zxing-cpp alone"
+
+
+def rows(count: int = 200, seed: int = 20261124, rounds: int = 3) -> list[Row]:
+    """For ``make bench``: our rate beside each peer's, our time beside zxing-cpp's."""
+    samples = degraded_set(count, seed)
+    results = run(DECODERS, samples, rounds)
+    rate = {name: 100 * sum(right) / len(samples) for name, (right, _, _) in results.items()}
+    ours = rate["drivers.camera.decode"]
+    figure = f"camera: codes read in {len(samples)} degraded frames, ours"
+    table = [
+        Row(figure, ours, "%", peer, rate[peer], TARGET_RATE, ours >= rate[peer])
+        for peer in ("zxing-cpp alone", "pyzbar alone")
+    ]
+    ms = {name: seconds * 1000 for name, (_, _, seconds) in results.items()}
+    ours_ms, zxing_ms = ms["drivers.camera.decode"], ms["zxing-cpp alone"]
+    table.append(
+        Row(
+            "camera: decode time per frame, ours",
+            ours_ms,
+            "ms",
+            "zxing-cpp alone",
+            zxing_ms,
+            TARGET_TIME,
+            ours_ms <= 2 * zxing_ms,
+        )
+    )
+    return table
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=300)
@@ -71,11 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
     samples = degraded_set(args.count, args.seed)
-    decoders: dict[str, Decoder] = {
-        "drivers.camera.decode": decode,
-        "zxing-cpp alone": zxing_alone,
-        "pyzbar alone": pyzbar_alone,
-    }
+    decoders = DECODERS
     results = run(decoders, samples, args.rounds)
     n = len(samples)
     print(f"{n} degraded frames, 640x480, seed {args.seed}, best of {args.rounds} rounds\n")

@@ -18,7 +18,9 @@ import asyncio
 import random
 import statistics
 import time
+from dataclasses import dataclass
 
+from bench.table import Row
 from drivers.hid import HidScanner, InputDeviceInfo, KeyboardTypist, MemoryInputSource
 from drivers.hid.decoder import EV_KEY, Event, HidDecoder
 from drivers.hid.keymaps import KEY, LAYOUTS
@@ -126,26 +128,98 @@ def pct(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100)[q - 1] * 1e6
 
 
+@dataclass(frozen=True)
+class Decoded:
+    """The decoder alone on one layout's stream."""
+
+    layout: str
+    scans: int
+    keys: int
+    bare_seconds: float
+    decoder_seconds: float
+    decoded: int
+    errors: int  # codes wrong, missing or extra
+
+
+def decoder_alone(layout: str, scans: int) -> Decoded:
+    codes, events = streams(layout, scans)
+    keys = bare_count(events) * 19
+    n, bare_t = timed(bare_count, events)
+    got, dec_t = timed(decode, layout, events)
+    errors = sum(a != b for a, b in zip(got, codes, strict=False)) + abs(len(got) - len(codes))
+    assert n == scans
+    return Decoded(layout, scans, keys, bare_t, dec_t, len(got), errors)
+
+
+async def through_seam(scans: int, latency: int):
+    """(bare rate, bare latencies, driver rate, driver latencies) through the input seam."""
+    codes, events = streams("us", scans, seed=2)
+    bare_rate, bare_lat = await bare_run(codes, events, latency)
+    drv_rate, drv_lat = await driver_run(codes, events, latency)
+    return bare_rate, bare_lat, drv_rate, drv_lat
+
+
+KEYS_AT_2MS = 500.0  # a scanner typing with a 2 ms gap
+
+
+def rows(scans: int = 10_000, seam_scans: int = 2_000, latency: int = 300) -> list[Row]:
+    """For ``make bench``: errors in 10,000 scans per layout, and keys/s beside a 2 ms scanner."""
+    table = []
+    for layout in ("us", "fr"):
+        d = decoder_alone(layout, scans)
+        table.append(
+            Row(
+                f"HID: codes wrong or dropped in {scans:,} scans, {layout}",
+                d.errors,
+                "",
+                "limit",
+                0,
+                "none in 10,000 scans",
+                d.errors == 0 and scans >= 10_000,
+            )
+        )
+        table.append(
+            Row(
+                f"HID decoder alone: keys/s, {layout}",
+                d.keys / d.decoder_seconds,
+                "keys/s",
+                "a scanner at a 2 ms gap",
+                KEYS_AT_2MS,
+                "keeps up with a 2 ms gap",
+                d.keys / d.decoder_seconds >= KEYS_AT_2MS,
+            )
+        )
+    _, _, drv_rate, _ = asyncio.run(through_seam(seam_scans, latency))
+    table.append(
+        Row(
+            "HidScanner (driver, input seam): keys/s, us",
+            drv_rate * 19,
+            "keys/s",
+            "a scanner at a 2 ms gap",
+            KEYS_AT_2MS,
+            "keeps up with a 2 ms gap",
+            drv_rate * 19 >= KEYS_AT_2MS,
+        )
+    )
+    return table
+
+
 async def run(scans: int, latency: int) -> None:
     print(f"USB-HID: {scans} random 18-digit codes typed with a 2 ms gap")
     print(f"{'decoder alone':<34}{'scans/s':>10}{'keys/s':>11}{'errors':>8}")
     for layout in ("us", "fr"):
-        codes, events = streams(layout, scans)
-        keys = bare_count(events) * 19
-        n, bare_t = timed(bare_count, events)
-        got, dec_t = timed(decode, layout, events)
-        errors = sum(a != b for a, b in zip(got, codes, strict=False)) + abs(len(got) - len(codes))
+        d = decoder_alone(layout, scans)
+        keys, bare_t, dec_t = d.keys, d.bare_seconds, d.decoder_seconds
         print(
-            f"{'bare loop (Enter count), ' + layout:<34}{n / bare_t:>10.0f}{keys / bare_t:>11.0f}"
+            f"{'bare loop (Enter count), ' + layout:<34}{scans / bare_t:>10.0f}"
+            f"{keys / bare_t:>11.0f}"
         )
         print(
-            f"{'HidDecoder, ' + layout:<34}{len(got) / dec_t:>10.0f}{keys / dec_t:>11.0f}"
-            f"{errors:>8}"
+            f"{'HidDecoder, ' + layout:<34}{d.decoded / dec_t:>10.0f}{keys / dec_t:>11.0f}"
+            f"{d.errors:>8}"
         )
     print("a scanner at a 2 ms gap needs 500 keys/s")
-    codes, events = streams("us", min(scans, 5000), seed=2)
-    bare_rate, bare_lat = await bare_run(codes, events, latency)
-    drv_rate, drv_lat = await driver_run(codes, events, latency)
+    bare_rate, bare_lat, drv_rate, drv_lat = await through_seam(min(scans, 5000), latency)
     print()
     print(f"{'through the input seam':<34}{'scans/s':>10}{'p50 us':>9}{'p99 us':>9}")
     print(

@@ -26,6 +26,7 @@ import random
 import statistics
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from backend_stub.channel_routing import Order, RoutingPlan, RoutingState, Usage
 from backend_stub.db import Database
 from backend_stub.migrate import upgrade
 from backend_stub.routing_config import RoutingConfig
+from bench.table import Row
 from protocol.errors import ErrorCode
 from protocol.paycode import Issuer
 
@@ -123,16 +125,24 @@ def best_rate(work, count: int, rounds: int) -> tuple[float, float]:
     return count / best, best / count * 1e6
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--orders", type=int, default=20_000)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--db-orders", type=int, default=2_000, help="orders for the SQLite line")
-    args = parser.parse_args()
+@dataclass(frozen=True)
+class Measured:
+    channels: int
+    rules: int
+    groups: int
+    orders: int
+    routed: int
+    fallbacks: float
+    bare: tuple[float, float]  # (per second, microseconds each)
+    full: tuple[float, float]
+    with_db: tuple[float, float]
+
+
+def measure(orders_n: int, rounds: int, db_orders: int) -> Measured:
     rng = random.Random(5)
     config = RoutingConfig.model_validate(build_config(rng))
     plan = RoutingPlan(config, OFFSET)
-    orders = make_orders(rng, args.orders)
+    orders = make_orders(rng, orders_n)
     state = RoutingState(
         unavailable={f"ch-{i:02d}": ErrorCode.CHANNEL_UNAVAILABLE for i in (3, 17, 29)},
         usage={f"R{i:03d}": Usage(i * 1_000, i, i // 2) for i in range(0, 200, 3)},
@@ -152,18 +162,8 @@ def main() -> None:
     decisions = [decide(o, state) for o in orders]
     routed = sum(1 for d in decisions if d.route is not None)
     fallbacks = statistics.mean(len(d.candidates) for d in decisions if d.route is not None)
-
-    print(
-        f"Channel routing: {len(config.channels)} channels, {len(config.rules)} rules, "
-        f"{len(config.groups)} groups; {len(orders)} random orders, best of {args.rounds}"
-    )
-    print(f"  {routed} routed, {len(orders) - routed} refused; {fallbacks:.1f} candidates each")
-    print(f"{'':44}{'decisions/s':>14}{'us each':>10}")
-    bare_rate, bare_us = best_rate(bare, len(orders), args.rounds)
-    print(f"{'bare dict lookup (issuer, merchant)':44}{bare_rate:>14,.0f}{bare_us:>10.2f}")
-    full_rate, full_us = best_rate(full, len(orders), args.rounds)
-    print(f"{'RoutingPlan.decide (all rules, fees, groups)':44}{full_rate:>14,.0f}{full_us:>10.2f}")
-    print(f"  decide costs {full_us / bare_us:,.0f}x the bare lookup")
+    bare_rate = best_rate(bare, len(orders), rounds)
+    full_rate = best_rate(full, len(orders), rounds)
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(f"sqlite:///{Path(tmp) / 'bench.db'}")
@@ -171,7 +171,7 @@ def main() -> None:
         with db.write() as conn:
             routing_versions.set_draft(conn, config.model_dump(mode="json"), NOW_MS)
             routing_versions.publish(conn, routing_versions.snapshot(conn, "bench", NOW_MS), NOW_MS)
-        some = orders[: args.db_orders]
+        some = orders[:db_orders]
 
         def with_db() -> None:
             for o in some:
@@ -180,8 +180,48 @@ def main() -> None:
                     got, _ = channel_state.routing_state(conn, "2027-01-15", o.now_ms)
                 active.plan.decide(o, got)
 
-        db_rate, db_us = best_rate(with_db, len(some), max(1, args.rounds // 2))
+        db_rate = best_rate(with_db, len(some), max(1, rounds // 2))
         db.dispose()
+    return Measured(
+        len(config.channels),
+        len(config.rules),
+        len(config.groups),
+        len(orders),
+        routed,
+        fallbacks,
+        bare_rate,
+        full_rate,
+        db_rate,
+    )
+
+
+def rows(orders: int = 10_000, rounds: int = 3, db_orders: int = 1_000) -> list[Row]:
+    """For ``make bench``: decisions/s beside a bare lookup (DESIGN.md 14 sets no target here)."""
+    m = measure(orders, rounds, db_orders)
+    peer = "bare dict lookup (issuer, merchant)"
+    return [
+        Row("routing: RoutingPlan.decide, 200 rules", m.full[0], "/s", peer, m.bare[0]),
+        Row("routing: as pay does it (SQLite reads + decide)", m.with_db[0], "/s", peer, m.bare[0]),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--orders", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--db-orders", type=int, default=2_000, help="orders for the SQLite line")
+    args = parser.parse_args()
+    m = measure(args.orders, args.rounds, args.db_orders)
+    print(
+        f"Channel routing: {m.channels} channels, {m.rules} rules, "
+        f"{m.groups} groups; {m.orders} random orders, best of {args.rounds}"
+    )
+    print(f"  {m.routed} routed, {m.orders - m.routed} refused; {m.fallbacks:.1f} candidates each")
+    print(f"{'':44}{'decisions/s':>14}{'us each':>10}")
+    (bare_rate, bare_us), (full_rate, full_us), (db_rate, db_us) = m.bare, m.full, m.with_db
+    print(f"{'bare dict lookup (issuer, merchant)':44}{bare_rate:>14,.0f}{bare_us:>10.2f}")
+    print(f"{'RoutingPlan.decide (all rules, fees, groups)':44}{full_rate:>14,.0f}{full_us:>10.2f}")
+    print(f"  decide costs {full_us / bare_us:,.0f}x the bare lookup")
     print(f"{'as pay does it: read version + state, decide':44}{db_rate:>14,.0f}{db_us:>10.2f}")
 
 

@@ -20,6 +20,7 @@ import statistics
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 if not __package__:
@@ -27,6 +28,7 @@ if not __package__:
 
 import serial
 
+from bench.table import Row
 from drivers.emulators.serial_scanner import SerialScannerEmulator
 from drivers.serial_scanner import SerialScanner
 from protocol.paycode import generate
@@ -122,7 +124,15 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] * 1e3
 
 
-async def run(scans: int, latency: int) -> None:
+@dataclass(frozen=True)
+class Measured:
+    bare_rate: float
+    driver_rate: float
+    bare_latency: list[float]
+    driver_latency: list[float]
+
+
+async def measure(scans: int, latency: int) -> Measured:
     with tempfile.TemporaryDirectory() as tmp:
         gun = SerialScannerEmulator(Path(tmp) / "scanner", aim="]Q1")
         frames = [gun.frame(generate()) for _ in range(max(scans, latency))]
@@ -131,6 +141,29 @@ async def run(scans: int, latency: int) -> None:
         bare_lat = await latency_bare(gun, frames[:latency])
         driver_lat = await latency_driver(gun, frames[:latency])
         gun.close()
+    return Measured(bare_rate, driver_rate, bare_lat, driver_lat)
+
+
+def rows(scans: int = 20_000, latency: int = 2_000) -> list[Row]:
+    """For ``make bench``: the driver beside the bare loop (DESIGN.md 14 sets no target here)."""
+    m = asyncio.run(measure(scans, latency))
+    peer = "bare read loop (CR count)"
+    return [
+        Row("serial scanner over a pty: codes/s", m.driver_rate, "codes/s", peer, m.bare_rate),
+        Row(
+            "serial scanner: last byte to Scan, p50",
+            pct(m.driver_latency, 50),
+            "ms",
+            peer,
+            pct(m.bare_latency, 50),
+        ),
+    ]
+
+
+async def run(scans: int, latency: int) -> None:
+    m = await measure(scans, latency)
+    bare_rate, driver_rate = m.bare_rate, m.driver_rate
+    bare_lat, driver_lat = m.bare_latency, m.driver_latency
     print(
         f"serial scanner over a pty: {scans} codes of 22 bytes for throughput, "
         f"{latency} one at a time for latency"

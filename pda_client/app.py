@@ -17,50 +17,45 @@ import logging
 from collections.abc import Callable
 from typing import ClassVar
 
-from textual import events, work
-from textual.app import App
+from textual import work
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
+from textual.screen import Screen
 
-from appkit.devices import DeviceHub, DeviceStatus
-from appkit.wedgekeys import WedgeKeys
-from drivers.scanner import Scan
+from appkit.app import TerminalApp, TerminalOpener
+from drivers.hotplug import watch_devices
 from protocol.errors import ErrorCode, ScanPayError
 from protocol.models import CodOrderList
 from terminal_sdk.config import TerminalConfig
 from terminal_sdk.credentials import CredentialsMissing
-from terminal_sdk.terminal import BackendHealth, Health, Terminal
+from terminal_sdk.terminal import BackendHealth
 
 from .board import OrderRow, order_rows
-from .i18n import N_, current_language, language_from_locale, set_language, tr
+from .i18n import CATALOG, N_, tr
 from .localstore import LocalStore, SignOff, SignOffState
-from .messages import Scanned
-from .screens.base import PdaScreen
 from .signoffs import ORDER_REFUSALS, send_one, send_queued
 
 __all__ = ["PdaApp", "TerminalOpener"]
 
 log = logging.getLogger(__name__)
 
-TerminalOpener = Callable[[TerminalConfig], Terminal]
-
 
 def local_today() -> str:
     return datetime.date.today().isoformat()
 
 
-class PdaApp(App[None]):
+class PdaApp(TerminalApp):
     """The handheld. ``opener`` makes the :class:`Terminal` (tests pass a shorter query profile)."""
 
     CSS_PATH = "pda.tcss"
     TITLE = "ScanPay PDA"
-    ENABLE_COMMAND_PALETTE = False
+    catalog = CATALOG
+    SCAN_IGNORED = N_("Scan ignored: open an order first.")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "switch_language", N_("中文/EN")),
         Binding("ctrl+q", "quit", N_("Quit"), show=False),
     ]
 
-    status_version: reactive[int] = reactive(0)
     round_version: reactive[int] = reactive(0)
 
     def __init__(
@@ -73,27 +68,17 @@ class PdaApp(App[None]):
         hotplug: bool = True,
         today: Callable[[], str] = local_today,
     ) -> None:
-        super().__init__()
-        self.config = config
-        self._opener: TerminalOpener = opener or Terminal.open
-        self.health_interval_s = health_interval_s
+        super().__init__(config, opener=opener, health_interval_s=health_interval_s)
         self.send_interval_s = send_interval_s
         self.hotplug = hotplug
         self.today = today
-        self.terminal: Terminal | None = None
-        self.health: BackendHealth | None = None
-        self.hub = DeviceHub(self._on_scan, self.bump_status)
         self.store = LocalStore(config.data_dir / "pda.db")
         self.round: CodOrderList | None = None
         self.round_fetched_at: float | None = None
         self.round_live = False  # fetched from the backend since this start
         self.round_problem: ErrorCode | None = None
         self.started = False  # in-doubt payments settled: payments may be taken
-        self.payment_running = False
-        self.wedge_keys = WedgeKeys(self)
-        self._health_wake = asyncio.Event()
         self._send_wake = asyncio.Event()
-        set_language(language_from_locale(config.terminal.language))
 
     # -- start-up --------------------------------------------------------------------------
 
@@ -104,60 +89,36 @@ class PdaApp(App[None]):
         if cached is not None:
             self.round, self.round_fetched_at = cached.orders, cached.fetched_at
         await self.push_screen(OrdersScreen())
-        await self.hub.start(self.config.devices.scanners)
-        self.wedge_keys.attach(self.hub.wedge)
-        if self.hotplug:
-            self.run_worker(self.hub.follow_hotplug(), name="hotplug", exit_on_error=False)
+        await self.open_scanners(watch_devices if self.hotplug else None)
         self.open_terminal()
 
-    def open_terminal(self) -> None:
-        """Load the identity and connect; without one, ask for enrolment first."""
+    def enrol_screen(self, problem: CredentialsMissing | None) -> Screen[object]:
         from .screens.enrol import EnrolScreen
+
+        return EnrolScreen(problem)
+
+    def startup_screen(self) -> Screen[object]:
         from .screens.startup import StartupScreen
 
-        try:
-            self.terminal = self._opener(self.config)
-        except CredentialsMissing as exc:
-            # not a first run: the stored identity cannot be used, and the screen says why
-            problem = str(exc) if self.config.credentials_file.exists() else ""
-            self.push_screen(EnrolScreen(problem), lambda _done: self.open_terminal())
-            return
-        self.bump_status()
-        self.watch_health()
-        self.push_screen(StartupScreen(), self._started)
+        return StartupScreen()
 
-    def _started(self, _result: object = None) -> None:
+    def startup_done(self, _result: object = None) -> None:
         self.started = True
         self.refresh_round()
         self.send_sign_offs()
 
-    async def on_unmount(self) -> None:
-        await self.hub.close()
-        if self.terminal is not None:
-            await self.terminal.close()
+    async def release(self) -> None:
+        await super().release()
         self.store.close()
 
     # -- the backend's health ------------------------------------------------------------------
 
-    @work(exclusive=True, group="health", exit_on_error=False)
-    async def watch_health(self) -> None:
-        while self.terminal is not None:
-            was_ok = self.health is not None and self.health.ok
-            self.health = await self.terminal.health()
-            if self.health.ok and not was_ok and self.started:
-                self.refresh_round()
-                self._send_wake.set()
-            self.bump_status()
-            self._health_wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._health_wake.wait(), self.health_interval_s)
-
-    def check_health_now(self) -> None:
-        self._health_wake.set()
-
-    @property
-    def backend_down(self) -> bool:
-        return self.health is not None and self.health.health is Health.UNREACHABLE
+    def health_changed(self, before: BackendHealth | None) -> None:
+        """Back online: fetch the round again and send the queued sign-offs at once."""
+        was_ok = before is not None and before.ok
+        if self.health is not None and self.health.ok and not was_ok and self.started:
+            self.refresh_round()
+            self._send_wake.set()
 
     # -- the round -----------------------------------------------------------------------------
 
@@ -241,43 +202,9 @@ class PdaApp(App[None]):
 
     # -- status ------------------------------------------------------------------------------
 
-    def bump_status(self) -> None:
-        self.status_version += 1
-
-    def device_statuses(self) -> list[DeviceStatus]:
-        return self.hub.statuses()
-
     def courier_words(self) -> str:
         if self.round is not None and self.round.courier_name:
             return self.round.courier_name
         if self.terminal is not None:
             return self.terminal.credentials.terminal_id
         return ""
-
-    # -- scans and the keyboard wedge --------------------------------------------------------
-
-    def _on_scan(self, scan: Scan) -> None:
-        screen = self.screen
-        if isinstance(screen, PdaScreen) and screen.takes_scans():
-            screen.post_message(Scanned(scan))
-        else:
-            self.notify(tr("Scan ignored: open an order first."), severity="warning")
-
-    async def on_event(self, event: events.Event) -> None:
-        if not self.wedge_keys.holds(event):
-            await super().on_event(event)
-
-    # -- actions -----------------------------------------------------------------------------
-
-    async def action_switch_language(self) -> None:
-        set_language("en" if current_language() == "zh" else "zh")
-        for screen in self.screen_stack:
-            if isinstance(screen, PdaScreen):
-                await screen.retranslate()
-        self.bump_status()
-
-    async def action_quit(self) -> None:
-        if self.payment_running:
-            self.notify(tr("A payment is running: wait for its result, or press Esc to stop it."))
-            return
-        self.exit()

@@ -1,36 +1,16 @@
 """The handheld's words in English and Chinese (``locale/zh/LC_MESSAGES/pda.po``).
 
-The loading, the language and its switching are :mod:`appkit.i18n`'s, shared
-with the POS; this module binds them to the PDA's own catalog.
+The language, its switching and the loading are :mod:`appkit.i18n`'s, shared
+with the till; this module binds the PDA's own catalog.
 """
 
 from __future__ import annotations
 
-from appkit.i18n import (
-    LANGUAGES,
-    N_,
-    Catalog,
-    current_language,
-    language_from_locale,
-    set_language,
-)
+from appkit.i18n import N_, Catalog
 
-__all__ = [
-    "LANGUAGES",
-    "N_",
-    "current_language",
-    "language_from_locale",
-    "ngettext",
-    "points",
-    "set_language",
-    "tr",
-]
+__all__ = ["CATALOG", "N_", "ngettext", "points", "tr"]
 
 CATALOG = Catalog("pda_client", "pda")
 tr = CATALOG.tr
 ngettext = CATALOG.ngettext
-
-
-def points(n: int) -> str:
-    """``1250`` -> "1,250 points" / "1,250 积分"."""
-    return ngettext("{count} point", "{count} points", n, count=f"{n:,}")
+points = CATALOG.points

@@ -9,62 +9,51 @@ is checked all the time for the status bar and for offline honesty.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import ClassVar
 
-from textual import events, work
-from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.reactive import reactive
+from textual.screen import Screen
 
-from drivers.hotplug import DeviceEvent, watch_devices
-from drivers.scanner import Scan
+from appkit.app import DeviceEvents, TerminalApp, TerminalOpener
+from appkit.devices import DeviceStatus
+from appkit.i18n import current_language
+from drivers.hotplug import watch_devices
 from drivers.sim import SimScanner
-from drivers.wedge import Keystroke
 from protocol.models import Tender
-from terminal_sdk.config import TerminalConfig, default_config_path, load_config
+from terminal_sdk.config import TerminalConfig
 from terminal_sdk.credentials import CredentialsMissing
-from terminal_sdk.terminal import BackendHealth, Health, Terminal
 
-from .devices import DeviceHub, DeviceStatus
-from .i18n import N_, current_language, language_from_locale, set_language, tr
-from .messages import Scanned
+from .i18n import CATALOG, N_, tr
 from .payment import PaymentOrder, PaymentRun
 from .pin import PadOpener, PadReader, PadUnavailable
 from .sale import RemainderTender
-from .screens.base import PosScreen
 from .screens.payment import PaymentScreen
 
 __all__ = ["PosApp", "TerminalOpener"]
 
 log = logging.getLogger(__name__)
 
-TerminalOpener = Callable[[TerminalConfig], Terminal]
 DemoScan = Callable[[], Awaitable[str]]
-DeviceEvents = Callable[[], AsyncIterator[DeviceEvent]]
-"""Where news of devices plugged in and out comes from (None: not watched)."""
 SLOW_ANSWER_S = 0.3  # an answer slower than this shows the blocking payment screen
 
 
-class PosApp(App[None]):
+class PosApp(TerminalApp):
     """The till. ``opener`` makes the :class:`Terminal` (tests pass a shorter query profile);
     ``device_events`` is the hot-plug news (udev or polling by default)."""
 
     CSS_PATH = Path(__file__).parent / "pos.tcss"  # absolute: subclasses live elsewhere
     TITLE = "ScanPay POS"
-    ENABLE_COMMAND_PALETTE = False
+    catalog = CATALOG
+    SCAN_IGNORED = N_("Scan ignored: finish this screen first.")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f9", "switch_language", N_("中文/EN")),
         Binding("ctrl+q", "quit", N_("Quit")),
     ]
-
-    status_version: reactive[int] = reactive(0)
 
     def __init__(
         self,
@@ -77,23 +66,18 @@ class PosApp(App[None]):
         device_events: DeviceEvents | None = watch_devices,
         demo_scan: DemoScan | None = None,
     ) -> None:
-        super().__init__()
-        self.config = config
-        self._opener: TerminalOpener = opener or Terminal.open
+        super().__init__(
+            config,
+            opener=opener,
+            health_interval_s=health_interval_s,
+            pinpad_url=config.devices.pinpad,
+        )
         self.pad = pad
         self.pad_problem = ""
         self.pad_opener = pad_opener
-        self.health_interval_s = health_interval_s
         self.device_events = device_events
         self.demo_scan = demo_scan
-        self.terminal: Terminal | None = None
-        self.health: BackendHealth | None = None
-        self.hub = DeviceHub(self._on_scan, self.bump_status, pinpad_url=config.devices.pinpad)
-        self.payment_running = False
         self.payment: PaymentRun | None = None
-        self._replayed: set[int] = set()
-        self._health_wake = asyncio.Event()
-        set_language(language_from_locale(config.terminal.language))
 
     # -- start-up --------------------------------------------------------------------------
 
@@ -103,28 +87,18 @@ class PosApp(App[None]):
         await self.push_screen(SaleScreen())
         if self.pad is None and self.config.devices.pinpad:
             await self.open_pad(self.config.devices.pinpad)
-        await self.hub.start(self.config.devices.scanners)
-        if self.hub.wedge is not None:
-            self.hub.wedge.on_keys = self._replay_keys
-        if self.device_events is not None:
-            self.run_worker(
-                self.hub.follow_hotplug(self.device_events), name="hotplug", exit_on_error=False
-            )
+        await self.open_scanners(self.device_events)
         self.open_terminal()
 
-    def open_terminal(self) -> None:
-        """Load the identity and connect; without one, ask for enrolment first."""
+    def enrol_screen(self, problem: CredentialsMissing | None) -> Screen[object]:
         from .screens.enrol import EnrolScreen
+
+        return EnrolScreen(problem)
+
+    def startup_screen(self) -> Screen[object]:
         from .screens.startup import StartupScreen
 
-        try:
-            self.terminal = self._opener(self.config)
-        except CredentialsMissing:
-            self.push_screen(EnrolScreen(), lambda _done: self.open_terminal())
-            return
-        self.bump_status()
-        self.watch_health()
-        self.push_screen(StartupScreen())
+        return StartupScreen()
 
     async def open_pad(self, url: str) -> None:
         """Open the configured PIN pad; a pad that fails is shown, and PINs fall back to SMS."""
@@ -142,38 +116,15 @@ class PosApp(App[None]):
         if self.pad is not None:
             self.run_worker(self.pad.show(text), group="pad-message", exit_on_error=False)
 
-    async def on_unmount(self) -> None:
+    async def release(self) -> None:
         if self.pad is not None:
             await self.pad.close()
-        await self.hub.close()
-        if self.terminal is not None:
-            await self.terminal.close()
-
-    # -- backend health ----------------------------------------------------------------------
-
-    @work(exclusive=True, group="health", exit_on_error=False)
-    async def watch_health(self) -> None:
-        while self.terminal is not None:
-            self.health = await self.terminal.health()
-            self.bump_status()
-            self._health_wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._health_wake.wait(), self.health_interval_s)
-
-    def check_health_now(self) -> None:
-        self._health_wake.set()
-
-    @property
-    def backend_down(self) -> bool:
-        return self.health is not None and self.health.health is Health.UNREACHABLE
+        await super().release()
 
     # -- status ------------------------------------------------------------------------------
 
-    def bump_status(self) -> None:
-        self.status_version += 1
-
     def device_statuses(self) -> list[DeviceStatus]:
-        out = self.hub.statuses()
+        out = super().device_statuses()
         if self.pad is not None:
             ok = bool(getattr(self.pad, "ok", True))
             out.append(DeviceStatus(tr("PIN pad"), ok, str(getattr(self.pad, "detail", ""))))
@@ -195,31 +146,6 @@ class PosApp(App[None]):
     @property
     def reports_dir(self) -> Path:
         return self.config.data_dir / "reports"
-
-    # -- scans and the keyboard wedge --------------------------------------------------------
-
-    def _on_scan(self, scan: Scan) -> None:
-        screen = self.screen
-        if isinstance(screen, PosScreen) and screen.takes_scans() and not self.payment_running:
-            screen.post_message(Scanned(scan))
-        else:
-            self.notify(tr("Scan ignored: finish this screen first."), severity="warning")
-
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and not event.is_forwarded:
-            if id(event) in self._replayed:
-                self._replayed.discard(id(event))
-            elif self.hub.wedge is not None and self.hub.wedge.feed(
-                event.key, event.character, event.time
-            ):
-                return  # held by the wedge: a scan, or given back through _replay_keys
-        await super().on_event(event)
-
-    def _replay_keys(self, keys: list[Keystroke]) -> None:
-        for key in keys:
-            event = events.Key(key.key, key.character)
-            self._replayed.add(id(event))
-            self.post_message(event)
 
     # -- payments --------------------------------------------------------------------------
 
@@ -306,21 +232,6 @@ class PosApp(App[None]):
                 self.screen.new_sale()
             self.screen.on_screen_resume()
 
-    def save_backend_url(self, url: str) -> None:
-        """After enrolment: remember the backend's address in the one configuration file."""
-        self.config.backend.url = url
-        path = (
-            default_config_path()
-            if self.config.source == "(defaults)"
-            else Path(self.config.source)
-        )
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(f'[backend]\nurl = "{url}"\n', encoding="utf-8")
-            self.config.source = str(path)
-        elif url != load_config(path).backend.url:
-            self.notify(tr('Set [backend] url = "{url}" in {path}', url=url, path=path), timeout=15)
-
     async def run_demo_scan(self) -> None:
         """Demo only: fetch the demo customer's current code and 'scan' it with the sim scanner."""
         if self.demo_scan is None:
@@ -337,18 +248,3 @@ class PosApp(App[None]):
                 scanner.scan(code)
                 return
         self.notify(tr("Demo: no sim: scanner is configured."), severity="error")
-
-    # -- actions -----------------------------------------------------------------------------
-
-    async def action_switch_language(self) -> None:
-        set_language("en" if current_language() == "zh" else "zh")
-        for screen in self.screen_stack:
-            if isinstance(screen, PosScreen):
-                await screen.retranslate()
-        self.bump_status()
-
-    async def action_quit(self) -> None:
-        if self.payment_running:
-            self.notify(tr("A payment is running: wait for its result, or press Esc to stop it."))
-            return
-        self.exit()

@@ -16,8 +16,10 @@ from typing import Any
 
 import httpx
 
+from appkit.cli import terminal_config
+
 from .app import PosApp
-from .cli import add_till_arguments, till_config
+from .cli import add_till_arguments
 from .pinpad import open_till_pad
 
 __all__ = ["DemoCustomer", "main"]
@@ -101,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         "--admin-token-file", required=True, help="file with the demo backend's operator token"
     )
     args = parser.parse_args(argv)
-    config = till_config(args)
+    config = terminal_config(args)
     if config is None:
         return 2
     token = Path(args.admin_token_file).read_text(encoding="utf-8").strip()

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from appkit.progress import follow
 from protocol.models import Tender, TenderPart
 from terminal_sdk.session import (
     EventKind,
@@ -166,14 +167,7 @@ class PaymentRun:
             self.note = WRONG_PIN_NOTE
         elif event.kind is EventKind.PIN_LOCKED:
             self.note = LOCKED_NOTE
-        else:
-            self.kind = event.kind
-        if event.attempts_left is not None:
-            self.attempts_left = event.attempts_left
-        if event.seconds_left is not None:
-            self.deadline = self.clock() + event.seconds_left
-        elif event.kind in (EventKind.SENDING, EventKind.CONFIRMING, EventKind.REVERSING):
-            self.deadline = None
+        follow(self, event, self.clock())
         if event.kind is EventKind.WAITING_FOR_PIN:
             self.digits = 0
         self._changed()

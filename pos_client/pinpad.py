@@ -14,6 +14,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 
+from appkit.i18n import current_language
 from drivers.pinpad import (
     CustomerCancelled,
     PinEntryEnded,
@@ -26,7 +27,6 @@ from drivers.pinpad import PinRequest as PadRequest
 from protocol.pin import PinEnvelope
 from terminal_sdk.session import PinRequest
 
-from .i18n import current_language
 from .pin import PadUnavailable
 
 __all__ = ["TillPad", "open_till_pad"]

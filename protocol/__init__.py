@@ -8,6 +8,7 @@
 - :mod:`protocol.models`   the request and response messages, trade states
 - :mod:`protocol.errors`   error codes, their plain messages, the exception tree
 - :mod:`protocol.symbols`  the payment code as QR and Code128 modules, for drawing it
+- :mod:`protocol.i18n`     gettext catalogs (en, zh) of every layer's words, the locale's language
 """
 
 from .errors import (

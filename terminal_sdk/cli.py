@@ -7,6 +7,7 @@ import asyncio
 import sys
 
 from protocol.errors import ScanPayError
+from protocol.i18n import LANGUAGES
 from protocol.models import TerminalKind
 from protocol.money import format_fen, parse_fen
 
@@ -48,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="TENDER=AMOUNT",
         help="counted amount per tender for the Z report, e.g. cash=120.50",
     )
+    p.add_argument("--lang", choices=LANGUAGES, default="en", help="the report's language")
     return parser
 
 
@@ -120,7 +122,7 @@ def _shift(args: argparse.Namespace, journal: Journal) -> int:
         print(f"shift {shift_id} open")
         return 0
     if args.action == "x":
-        print(shift_report(journal).as_text())
+        print(shift_report(journal).as_text(lang=args.lang))
         return 0
     counted = {}
     for item in args.counted:
@@ -128,7 +130,7 @@ def _shift(args: argparse.Namespace, journal: Journal) -> int:
         if not tender or not amount:
             raise ValueError(f"--counted takes TENDER=AMOUNT, not {item!r}")
         counted[tender.strip().lower()] = parse_fen(amount)
-    print(close_shift(journal, counted).as_text())
+    print(close_shift(journal, counted, lang=args.lang).as_text(lang=args.lang))
     return 0
 
 

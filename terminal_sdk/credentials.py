@@ -17,13 +17,27 @@ from pathlib import Path
 import keyring
 import keyring.errors
 
+from .i18n import N_, words
+
 __all__ = ["CredentialStore", "Credentials", "CredentialsMissing"]
 
 _SERVICE = "scanpay-terminal"
 
 
 class CredentialsMissing(Exception):
-    """This terminal is not enrolled yet (or its credentials were removed)."""
+    """This terminal is not enrolled yet (or its stored credentials cannot be used).
+
+    ``str()`` is the English sentence; :meth:`message` says it in the app's language.
+    """
+
+    def __init__(self, message: str, **values: object) -> None:
+        self.template = message
+        self.values = values
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str = "en") -> str:
+        """The plain message in ``lang`` ("en" or "zh"; anything else is English)."""
+        return words(lang).tr(self.template, **self.values)
 
 
 @dataclass(frozen=True)
@@ -84,13 +98,18 @@ class CredentialStore:
             self.where = str(self.fallback_file)
         else:
             raise CredentialsMissing(
-                "This terminal is not enrolled. Run: scanpay-terminal enrol --activation-code CODE"
+                N_("This terminal is not enrolled. Run: {command}"),
+                command="scanpay-terminal enrol --activation-code CODE",
             )
         try:
             return Credentials(**json.loads(blob))
         except (ValueError, TypeError) as exc:
+            if self.where == "OS keyring":
+                raise CredentialsMissing(
+                    N_("The stored credentials in the OS keyring are damaged; enrol again.")
+                ) from exc
             raise CredentialsMissing(
-                f"The stored credentials in {self.where} are damaged; enrol again."
+                N_("The stored credentials in {where} are damaged; enrol again."), where=self.where
             ) from exc
 
     def delete(self) -> None:
@@ -112,6 +131,9 @@ class CredentialStore:
         mode = self.fallback_file.stat().st_mode & 0o777
         if mode & 0o077:
             raise CredentialsMissing(
-                f"{self.fallback_file} is readable by other users (mode {mode:o}); "
-                f"fix it with: chmod 600 {self.fallback_file}"
+                N_(
+                    "{path} is readable by other users (mode {mode}); fix it with: chmod 600 {path}"
+                ),
+                path=self.fallback_file,
+                mode=f"{mode:o}",
             )

@@ -10,13 +10,26 @@ expected ones per tender.
 from __future__ import annotations
 
 import time
+import unicodedata
 from dataclasses import dataclass, field
 
 from protocol.money import format_fen
 
+from .i18n import N_, words
 from .journal import Journal
 
-__all__ = ["ShiftReport", "TenderTotals", "close_shift", "shift_report"]
+__all__ = ["TENDER_NAMES", "ShiftReport", "TenderTotals", "close_shift", "shift_report"]
+
+#: each tender's heading in a report (a tender not named here is shown as its code)
+TENDER_NAMES = {
+    "cash": N_("CASH"),
+    "bank_card": N_("BANK CARD"),
+    "points": N_("POINTS"),
+    "card": N_("STORED-VALUE CARD"),
+    "wechat": N_("WECHAT PAY"),
+    "alipay": N_("ALIPAY"),
+    "unionpay": N_("UNIONPAY"),
+}
 
 
 @dataclass
@@ -53,35 +66,54 @@ class ShiftReport:
         expected = self.totals[tender].expected_fen if tender in self.totals else 0
         return self.counted[tender] - expected
 
-    def as_text(self, width: int = 40) -> str:
-        """The report as plain text for a receipt printer or the screen."""
+    def as_text(self, width: int = 40, lang: str = "en") -> str:
+        """The report as plain text for a receipt printer or the screen, in ``lang``.
+
+        ``width`` counts terminal cells: a Chinese character takes two.
+        """
+        w = words(lang)
         stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.printed_at))
         opened = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.opened_at))
+        title = w.tr("{kind} REPORT", kind=self.kind)
         lines = [
-            f"{self.kind} REPORT".center(width),
-            f"shift {self.shift_id}  cashier {self.cashier or '-'}",
-            f"opened {opened}",
-            f"printed {stamp}",
+            _centred(title, width),
+            w.tr(
+                "shift {shift}  cashier {cashier}", shift=self.shift_id, cashier=self.cashier or "-"
+            ),
+            w.tr("opened {time}", time=opened),
+            w.tr("printed {time}", time=stamp),
             "-" * width,
         ]
         tenders = sorted(set(self.totals) | set(self.counted))
         for tender in tenders:
             t = self.totals.get(tender, TenderTotals(tender))
-            lines.append(tender.upper())
-            lines.append(_row(f"  sales x{t.sales}", format_fen(t.sales_fen), width))
-            lines.append(_row(f"  refunds x{t.refunds}", format_fen(-t.refunds_fen), width))
-            lines.append(_row("  expected", format_fen(t.expected_fen), width))
+            lines.append(w.tr(TENDER_NAMES[tender]) if tender in TENDER_NAMES else tender.upper())
+            sales = "  " + w.tr("sales x{count}", count=t.sales)
+            lines.append(_row(sales, format_fen(t.sales_fen), width))
+            refunds = "  " + w.tr("refunds x{count}", count=t.refunds)
+            lines.append(_row(refunds, format_fen(-t.refunds_fen), width))
+            lines.append(_row("  " + w.tr("expected"), format_fen(t.expected_fen), width))
             diff = self.difference(tender)
             if diff is not None:
-                lines.append(_row("  counted", format_fen(self.counted[tender]), width))
-                lines.append(_row("  difference", format_fen(diff), width))
+                lines.append(_row("  " + w.tr("counted"), format_fen(self.counted[tender]), width))
+                lines.append(_row("  " + w.tr("difference"), format_fen(diff), width))
         lines.append("-" * width)
-        lines.append(_row("TOTAL expected", format_fen(self.expected_fen), width))
+        lines.append(_row(w.tr("TOTAL expected"), format_fen(self.expected_fen), width))
         return "\n".join(lines) + "\n"
 
 
+def _cells(text: str) -> int:
+    """How many terminal (or receipt) cells ``text`` takes: wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _centred(text: str, width: int) -> str:
+    left = max(width - _cells(text), 0) // 2
+    return " " * left + text + " " * max(width - _cells(text) - left, 0)
+
+
 def _row(label: str, value: str, width: int) -> str:
-    return label + value.rjust(max(width - len(label), 1))
+    return label + " " * max(width - _cells(label) - len(value), 1) + value
 
 
 def shift_report(
@@ -104,8 +136,11 @@ def shift_report(
     return report
 
 
-def close_shift(journal: Journal, counted: dict[str, int]) -> ShiftReport:
-    """The Z report: the same totals, with counted amounts, and the shift closed."""
+def close_shift(journal: Journal, counted: dict[str, int], *, lang: str = "en") -> ShiftReport:
+    """The Z report: the same totals, with counted amounts, and the shift closed.
+
+    The journal keeps the report's text in ``lang``, as it was printed.
+    """
     report = shift_report(journal, counted, kind="Z")
-    journal.close_shift(report.shift_id, report.as_text())
+    journal.close_shift(report.shift_id, report.as_text(lang=lang))
     return report

@@ -152,6 +152,7 @@ class BackendServer:
     data_dir: Path
     database_url: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)  # more of serve's flags, e.g. --access-log
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
 
@@ -198,6 +199,7 @@ class BackendServer:
             "--port",
             str(self.port),
             *flags,
+            *self.flags,
         ]
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)

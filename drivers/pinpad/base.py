@@ -31,6 +31,7 @@ from protocol.pin import ClearPin, PinEnvelope, seal_pin
 
 from .entry import PinPolicy
 from .errors import PinEntryStopped, PinEntryTimeout
+from .i18n import words
 
 __all__ = ["DEFAULT_TIMEOUT", "MAX_MESSAGE_LENGTH", "PinPad", "PinRequest", "attempts_text"]
 
@@ -40,11 +41,11 @@ DEFAULT_TIMEOUT = 60.0
 MAX_MESSAGE_LENGTH = 200
 
 
-def attempts_text(attempts_left: int | None) -> str:
-    """``3`` -> ``"3 tries left"``; ``None`` (not known yet) -> ``""``."""
+def attempts_text(attempts_left: int | None, lang: str = "en") -> str:
+    """``3`` -> ``"3 tries left"`` / ``"还可尝试 3 次"``; ``None`` (not known yet) -> ``""``."""
     if attempts_left is None:
         return ""
-    return f"{attempts_left} {'try' if attempts_left == 1 else 'tries'} left"
+    return words(lang).ngettext("{n} try left", "{n} tries left", attempts_left)
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,11 @@ class PinRequest:
     def amount_text(self) -> str:
         return format_fen(self.amount_fen)
 
-    def prompt_text(self) -> str:
+    def prompt_text(self, lang: str = "en") -> str:
         """The one-line prompt every pad shows: ``CNY 12.34 - Enter PIN (3 tries left)``."""
-        tries = attempts_text(self.attempts_left)
-        return f"{self.amount_text} - Enter PIN" + (f" ({tries})" if tries else "")
+        tries = attempts_text(self.attempts_left, lang)
+        prompt = words(lang).tr("{amount} - Enter PIN", amount=self.amount_text)
+        return prompt + (f" ({tries})" if tries else "")
 
     def seal(self, pin: ClearPin) -> PinEnvelope:
         """Seal ``pin`` for this trade; only pads that read keys on our side call this."""

@@ -5,7 +5,8 @@ side, :class:`~drivers.pinpad.socket_pad.SocketPinPad`), shows the amount and
 the attempts left, takes the PIN as dots, seals it in this process with the
 backend's key from the prompt, and sends only the envelope. Enter confirms,
 Backspace corrects, Esc cancels. It reconnects by itself when the terminal
-restarts.
+restarts. Its words are Chinese or English (``--lang``, else the locale);
+messages the till sends are shown as the till words them.
 """
 
 from __future__ import annotations
@@ -22,15 +23,18 @@ from textual.containers import Vertical
 from textual.events import Key
 from textual.widgets import Static
 
+from protocol.i18n import LANGUAGES, language_from_locale
+
 from . import socket_protocol as wire
 from .base import PinRequest, attempts_text
 from .entry import DIGIT_KEYS, EntryState, PadKey, PinEntry
+from .i18n import N_, words
 
 __all__ = ["DEFAULT_SOCKET", "PinPadApp", "main"]
 
 DEFAULT_SOCKET = "/run/scanpay/pinpad.sock"
-HINT = "Enter: confirm  Backspace: correct  Esc: cancel"
-WELCOME = "Welcome"
+HINT = N_("Enter: confirm  Backspace: correct  Esc: cancel")
+WELCOME = N_("Welcome")
 
 _KEYS = {"enter": PadKey.ENTER, "backspace": PadKey.BACKSPACE, "escape": PadKey.CANCEL}
 _KEYS |= {key.value: key for key in DIGIT_KEYS}
@@ -40,10 +44,14 @@ class PinPadApp(App[None]):
     """The pad. ``entry_number`` and ``request`` describe the PIN entry on screen, if any."""
 
     CSS_PATH = "virtual_app.tcss"
-    TITLE = "ScanPay PIN pad"
 
-    def __init__(self, socket_path: str = DEFAULT_SOCKET, *, retry_interval: float = 1.0) -> None:
+    def __init__(
+        self, socket_path: str = DEFAULT_SOCKET, *, retry_interval: float = 1.0, lang: str = ""
+    ) -> None:
         super().__init__()
+        self.lang = language_from_locale(lang)
+        self.words = words(self.lang)
+        self.title = self.words.tr("ScanPay PIN pad")
         self.socket_path = socket_path
         self.retry_interval = retry_interval
         self.request: PinRequest | None = None
@@ -54,14 +62,15 @@ class PinPadApp(App[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="pad"):
             yield Static("", id="amount")
-            yield Static(WELCOME, id="prompt")
+            yield Static(self.words.tr(WELCOME), id="prompt")
             yield Static("", id="attempts")
             yield Static("", id="dots")
             yield Static("", id="message")
-            yield Static(HINT, id="hint")
-        yield Static("Waiting for the till...", id="status")
+            yield Static(self.words.tr(HINT), id="hint")
+        yield Static(self.words.tr("Waiting for the till..."), id="status")
 
     def on_mount(self) -> None:
+        self._show_dots()  # no PIN box before a PIN is asked for
         self.talk_to_the_till()
 
     # -- what the customer sees ----------------------------------------------------------
@@ -92,20 +101,21 @@ class PinPadApp(App[None]):
     async def talk_to_the_till(self) -> None:
         """Connect, serve, and on a break connect again, for as long as the app runs."""
         status = self.query_one("#status", Static)
+        tr = self.words.tr
         while True:
             try:
                 reader, writer = await asyncio.open_unix_connection(
                     self.socket_path, limit=wire.MAX_LINE
                 )
             except OSError:
-                status.update(f"Waiting for the till on {self.socket_path}...")
+                status.update(tr("Waiting for the till on {path}...", path=self.socket_path))
                 await asyncio.sleep(self.retry_interval)
                 continue
             self._writer = writer
             try:
                 hello = {"type": "hello", "version": wire.VERSION, "pad": "scanpay-pinpad"}
                 await self._send(hello)
-                status.update("Connected to the till")
+                status.update(tr("Connected to the till"))
                 while line := await reader.readline():
                     with contextlib.suppress(ValueError):  # a bad line is skipped
                         await self._from_till(wire.decode(line))
@@ -115,8 +125,8 @@ class PinPadApp(App[None]):
                 self._writer = None
                 writer.close()
             self._end_entry()
-            self._show(prompt=WELCOME)
-            status.update("Till disconnected; waiting for it...")
+            self._show(prompt=tr(WELCOME))
+            status.update(tr("Till disconnected; waiting for it..."))
 
     async def _send(self, message: dict[str, Any]) -> None:
         if self._writer is None:
@@ -139,15 +149,15 @@ class PinPadApp(App[None]):
             self._entry = PinEntry(request.policy)
             self._show(
                 amount=request.amount_text,
-                prompt="Enter your PIN",
-                attempts=attempts_text(request.attempts_left),
+                prompt=self.words.tr("Enter your PIN"),
+                attempts=attempts_text(request.attempts_left, self.lang),
             )
         elif kind == "message":
             self._end_entry()
             self._show(message=str(message.get("text", "")))
         elif kind == "cancel":
             self._end_entry()
-            self._show(prompt=WELCOME)
+            self._show(prompt=self.words.tr(WELCOME))
 
     # -- the keys ------------------------------------------------------------------------
 
@@ -165,11 +175,11 @@ class PinPadApp(App[None]):
         if state is EntryState.DONE:
             envelope = request.seal(entry.take())
             self._end_entry()
-            self._show(amount=request.amount_text, prompt="Please wait...")
+            self._show(amount=request.amount_text, prompt=self.words.tr("Please wait..."))
             await self._send(wire.envelope_message(number, envelope))
         elif state is EntryState.CANCELLED:
             self._end_entry()
-            self._show(prompt="Cancelled")
+            self._show(prompt=self.words.tr("Cancelled"))
             await self._send({"type": "customer_cancel", "entry": number})
 
 
@@ -182,8 +192,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--socket", default=DEFAULT_SOCKET, help=f"the till's socket (default {DEFAULT_SOCKET})"
     )
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default="",
+        help="the customer's language (default: the locale: LC_ALL, LC_MESSAGES, LANG)",
+    )
     args = parser.parse_args(argv)
-    PinPadApp(args.socket).run()
+    PinPadApp(args.socket, lang=args.lang).run()
     return 0
 
 

@@ -1,20 +1,17 @@
-"""What every handheld screen has: a title line, a body, the status line and the key bar.
+"""The handheld's screens: the shared frame (:class:`appkit.screen.AppScreen`) with the courier.
 
-Screens draw their words with :func:`~pda_client.i18n.tr` in ``compose``;
-switching the language composes them again, keeping what was typed and
-where the cursor was.
+The title line names the screen and the courier, and follows the round as
+it is fetched; the status line shows the scan engine, the backend and the
+sign-offs waiting to be sent.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.screen import Screen
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
-from appkit.keybar import KeyBar
+from appkit.screen import AppScreen
 
 from ..i18n import N_, tr
 from ..widgets.statusline import StatusLine
@@ -25,29 +22,17 @@ if TYPE_CHECKING:
 __all__ = ["PdaScreen"]
 
 
-class PdaScreen(Screen[object]):
+class PdaScreen(AppScreen):
     """Base of the handheld's screens. Subclasses implement :meth:`body`."""
 
-    #: whether a scan is taken here (else the app says the scan was ignored)
-    ACCEPTS_SCANS: ClassVar[bool] = False
     TITLE_TEXT: ClassVar[str] = N_("ScanPay PDA")
 
     @property
     def pda(self) -> PdaApp:
         return self.app  # type: ignore[return-value]
 
-    def compose(self) -> ComposeResult:
-        yield Static(self.title_line(), id="title", markup=False)
-        yield from self.body()
-        with Vertical(id="bottom"):
-            yield StatusLine()
-            yield KeyBar(tr)
-
-    def body(self) -> ComposeResult:
-        yield from ()
-
-    def takes_scans(self) -> bool:
-        return self.ACCEPTS_SCANS
+    def status_bar(self) -> StatusLine:
+        return StatusLine()
 
     def title_line(self) -> str:
         courier = self.pda.courier_words()
@@ -62,19 +47,3 @@ class PdaScreen(Screen[object]):
 
     def round_changed(self) -> None:
         """Screens that show the round redraw it here."""
-
-    async def retranslate(self) -> None:
-        """Compose again in the new language; keep typed values and the focus."""
-        values = {i.id: i.value for i in self.query(Input) if i.id}
-        focused = self.focused.id if self.focused is not None else None
-        await self.recompose()
-        for field in self.query(Input):
-            if field.id in values:
-                field.value = values[field.id]
-        if focused:
-            for widget in self.query(f"#{focused}"):
-                widget.focus()
-        self.after_retranslate()
-
-    def after_retranslate(self) -> None:
-        """Screens whose text comes from state redraw it here."""

@@ -16,12 +16,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from appkit.i18n import current_language
+from appkit.messages import Scanned
 from protocol.errors import message_for
 from protocol.money import format_fen
 
 from ..board import OrderRow, Step
-from ..i18n import N_, current_language, tr
-from ..messages import Scanned
+from ..i18n import N_, tr
 from .base import PdaScreen
 from .orders import step_words
 

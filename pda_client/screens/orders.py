@@ -17,11 +17,12 @@ from textual.binding import Binding, BindingType
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from appkit.i18n import current_language
 from protocol.errors import message_for
 from protocol.money import format_fen
 
 from ..board import OrderRow, Step
-from ..i18n import N_, current_language, tr
+from ..i18n import N_, tr
 from .base import PdaScreen
 
 __all__ = ["OrdersScreen", "step_words"]

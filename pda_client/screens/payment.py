@@ -21,6 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
+from appkit.progress import follow
 from protocol.models import CodOrderView
 from protocol.money import format_fen
 from protocol.paycode import classify, mask
@@ -124,14 +125,7 @@ class PaymentScreen(PdaScreen):
             self.note = tr("Wrong PIN. Tries left: {n}", n=event.attempts_left)
         elif event.kind is EventKind.PIN_LOCKED:
             self.note = tr("PIN locked: the customer reads out the SMS code (F3).")
-        else:
-            self.kind = event.kind
-        if event.attempts_left is not None:
-            self.attempts_left = event.attempts_left
-        if event.seconds_left is not None:
-            self.deadline = self.clock() + event.seconds_left
-        elif event.kind in (EventKind.SENDING, EventKind.CONFIRMING, EventKind.REVERSING):
-            self.deadline = None
+        follow(self, event, self.clock())
         self.show()
 
     # -- the PIN or the SMS code ------------------------------------------------------------

@@ -8,35 +8,22 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.widgets import Static
 
-from protocol.errors import ErrorCode, message_for
+from appkit.result import ResultScreen as AppResultScreen
 from protocol.models import CodOrderView
 from protocol.money import format_fen
 from terminal_sdk.session import PaymentResult
 
-from ..i18n import N_, current_language, tr
+from ..i18n import N_, tr
 from ..i18n import points as points_text
 from .base import PdaScreen
 
-__all__ = ["ResultScreen", "result_reason"]
+__all__ = ["ResultScreen"]
 
 
-def result_reason(result: PaymentResult) -> str:
-    """The reason in plain words, in the current language."""
-    if result.paid:
-        return tr("The customer has paid.")
-    text = message_for(result.reason or ErrorCode.CANCELLED, current_language())
-    if result.reversal_pending:
-        text += " " + tr("The reversal is finished automatically when the service is back.")
-    return text
-
-
-class ResultScreen(PdaScreen):
-    TITLE_TEXT = N_("Result")
+class ResultScreen(AppResultScreen, PdaScreen):
+    NOT_CHARGED = N_("NOT CHARGED")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "next", N_("Sign off")),
         Binding("escape", "back", N_("Scan again")),
@@ -44,21 +31,8 @@ class ResultScreen(PdaScreen):
     ]
 
     def __init__(self, result: PaymentResult, order: CodOrderView) -> None:
-        super().__init__()
-        self.result = result
+        super().__init__(result)
         self.order = order
-
-    def body(self) -> ComposeResult:
-        paid = self.result.paid
-        with Vertical(id="result"):
-            yield Static(
-                tr("P A I D") if paid else tr("NOT CHARGED"),
-                id="big",
-                classes="paid" if paid else "not-charged",
-                markup=False,
-            )
-            yield Static(result_reason(self.result), id="reason", markup=False)
-            yield Static("\n".join(self.detail_lines()), id="result-details", markup=False)
 
     def detail_lines(self) -> list[str]:
         lines = [

@@ -15,11 +15,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Input, Label, Static
 
+from appkit.i18n import current_language
 from protocol.errors import message_for
 from protocol.models import CodOrderView
 from protocol.money import format_fen
 
-from ..i18n import N_, current_language, tr
+from ..i18n import N_, tr
 from ..localstore import SignOff, SignOffConflict, SignOffState
 from .base import PdaScreen
 

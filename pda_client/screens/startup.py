@@ -2,74 +2,32 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from textual import work
-from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.widgets import Static
-
+from appkit.i18n import current_language
+from appkit.startup import StartupScreen as SettleInDoubt
 from protocol.money import format_fen
 from terminal_sdk.journal import PaymentEntry
 from terminal_sdk.session import PaymentResult
+from terminal_sdk.terminal import SettleReport
 
-from ..i18n import N_, current_language, tr
+from ..i18n import N_, tr
 from .base import PdaScreen
 
 __all__ = ["StartupScreen"]
 
 
-class StartupScreen(PdaScreen):
-    TITLE_TEXT = N_("Starting")
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "continue", N_("Continue"))]
+class StartupScreen(SettleInDoubt, PdaScreen):
+    SETTLING = N_("Settling payments left in doubt...")
+    SHOWN_LINES = 8
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: list[str] = []
-        self.done = False
-        self.summary = ""
+    def result_lines(self, entry: PaymentEntry, result: PaymentResult) -> list[str]:
+        return [
+            f"{entry.order_no or entry.out_trade_no}  {format_fen(entry.amount_fen)}",
+            f"  {self.outcome(result)}: {result.message(current_language())}",
+        ]
 
-    def body(self) -> ComposeResult:
-        with Vertical(id="startup"):
-            yield Static(id="startup-head", markup=False)
-            yield Static(id="startup-lines", markup=False)
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.show()
-        self.settle()
-
-    def after_retranslate(self) -> None:
-        self.show()
-
-    def show(self) -> None:
-        head = self.summary if self.done else tr("Settling payments left in doubt...")
-        self.query_one("#startup-head", Static).update(head)
-        self.query_one("#startup-lines", Static).update("\n".join(self.lines[-8:]))
-
-    @work(exclusive=True)
-    async def settle(self) -> None:
-        terminal = self.pda.terminal
-        assert terminal is not None
-        report = await terminal.settle(on_result=self._settled)
-        self.done = True
-        if not report.payments and not report.refunds:
-            self.dismiss(True)
-            return
-        self.summary = tr(
+    def summary_of(self, report: SettleReport) -> str:
+        return tr(
             "Settled {p} payment(s) left in doubt; {w} still wait for the backend.",
             p=len(report.payments),
             w=report.still_in_doubt,
         )
-        self.show()
-
-    def _settled(self, entry: PaymentEntry, result: PaymentResult) -> None:
-        outcome = tr("PAID") if result.paid else tr("NOT CHARGED")
-        self.lines.append(f"{entry.order_no or entry.out_trade_no}  {format_fen(entry.amount_fen)}")
-        self.lines.append(f"  {outcome}: {result.message(current_language())}")
-        self.show()
-
-    def action_continue(self) -> None:
-        if self.done:
-            self.dismiss(True)

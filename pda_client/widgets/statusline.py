@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.text import Text
-from textual.widget import Widget
-
+from appkit.statusbar import HealthWords, StatusBar
 from terminal_sdk.terminal import Health
 
-from ..i18n import tr
+from ..i18n import N_, tr
 from ..localstore import SignOffState
 
 if TYPE_CHECKING:
@@ -17,39 +15,19 @@ if TYPE_CHECKING:
 
 __all__ = ["StatusLine"]
 
-
-def health_words(health: Health | None) -> tuple[str, str]:
-    """(text, style) for the backend's health, short enough for a handheld."""
-    if health is None:
-        return tr("checking..."), "yellow"
-    return {
-        Health.OK: (tr("online"), "green"),
-        Health.UNREACHABLE: (tr("OFFLINE"), "bold white on red"),
-        Health.REJECTED: (tr("refused"), "bold white on red"),
-        Health.UNTRUSTED: (tr("not trusted"), "bold white on red"),
-    }[health]
+HEALTH_WORDS: HealthWords = {  # short enough for a handheld
+    None: (N_("checking..."), "yellow"),
+    Health.OK: (N_("online"), "green"),
+    Health.UNREACHABLE: (N_("OFFLINE"), "bold white on red"),
+    Health.REJECTED: (N_("refused"), "bold white on red"),
+    Health.UNTRUSTED: (N_("not trusted"), "bold white on red"),
+}
 
 
-class StatusLine(Widget):
-    DEFAULT_CSS = """
-    StatusLine { height: 1; background: $boost; }
-    """
+class StatusLine(StatusBar):
+    HEALTH_WORDS = HEALTH_WORDS
 
-    def on_mount(self) -> None:
-        self.watch(self.app, "status_version", self._changed, init=False)
-
-    def _changed(self, _version: int) -> None:
-        self.refresh()
-
-    def render(self) -> Text:
+    def more(self) -> list[tuple[str, str]]:
         app: PdaApp = self.app  # type: ignore[assignment]
-        text = Text(no_wrap=True, overflow="ellipsis")
-        for device in app.device_statuses():
-            mark = "✓" if device.ok else "✗"
-            text.append(f" {device.name} {mark} ", style="green" if device.ok else "bold red")
-        words, style = health_words(app.health.health if app.health else None)
-        text.append(f" {words} ", style=style)
         queued = app.store.count(SignOffState.QUEUED)
-        if queued:
-            text.append(" " + tr("{n} to send", n=queued) + " ", style="bold yellow")
-        return text
+        return [(tr("{n} to send", n=queued), "bold yellow")] if queued else []

@@ -17,11 +17,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
 from textual.widgets import Input, Label, Static
 
+from appkit.i18n import current_language
 from protocol.errors import ScanPayError
 from protocol.models import TradeView
 from protocol.money import format_fen, parse_fen
 
-from ..i18n import N_, current_language, tr
+from ..i18n import N_, tr
 from ..i18n import points as points_text
 from .base import PosScreen
 

@@ -14,14 +14,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from protocol.errors import ErrorCode, message_for
+from appkit.messages import Scanned
+from appkit.result import ResultScreen as AppResultScreen
 from protocol.money import format_fen
 from protocol.paycode import Issuer
 from terminal_sdk.session import PaymentResult
 
-from ..i18n import N_, current_language, tr
+from ..i18n import N_, tr
 from ..i18n import points as points_text
-from ..messages import Scanned
 from ..payment import PaymentOrder, wallet_remainder
 from ..sale import RemainderTender
 from .base import PosScreen
@@ -29,19 +29,8 @@ from .base import PosScreen
 __all__ = ["ResultScreen", "TenderResultScreen"]
 
 
-def result_reason(result: PaymentResult) -> str:
-    """The reason in plain words, in the current language."""
-    lang = current_language()
-    if result.paid:
-        return tr("The customer has paid.")
-    text = message_for(result.reason or ErrorCode.CANCELLED, lang)
-    if result.reversal_pending:
-        text += " " + tr("The reversal is finished automatically when the service is back.")
-    return text
-
-
-class ResultScreen(PosScreen):
-    TITLE_TEXT = N_("Result")
+class ResultScreen(AppResultScreen, PosScreen):
+    NOT_CHARGED = N_("N O T   C H A R G E D")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "done", N_("Next sale")),
         Binding("escape", "back", N_("Back to the sale")),
@@ -50,8 +39,7 @@ class ResultScreen(PosScreen):
     ]
 
     def __init__(self, result: PaymentResult, order: PaymentOrder) -> None:
-        super().__init__()
-        self.result = result
+        super().__init__(result)
         self.order = order
 
     @property
@@ -74,18 +62,8 @@ class ResultScreen(PosScreen):
     def on_mount(self) -> None:
         self.pos.result_shown()
 
-    def body(self) -> ComposeResult:
-        paid = self.result.paid
-        with Vertical(id="result"):
-            yield Static(
-                tr("P A I D") if paid else tr("N O T   C H A R G E D"),
-                id="big",
-                classes="paid" if paid else "not-charged",
-                markup=False,
-            )
-            yield Static(result_reason(self.result), id="reason", markup=False)
-            yield Static("\n".join(self.detail_lines()), id="result-details", markup=False)
-            yield Static(self.next_step(), id="next-step", markup=False)
+    def after_details(self) -> ComposeResult:
+        yield Static(self.next_step(), id="next-step", markup=False)
 
     def detail_lines(self) -> list[str]:
         lines = [tr("Amount: {amount}", amount=format_fen(self.order.amount_fen))]

@@ -16,12 +16,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
 from textual.widgets import Input, Label, Static
 
+from appkit.i18n import current_language
+from appkit.messages import Scanned
 from protocol.errors import ErrorCode, message_for
 from protocol.money import format_fen
 from protocol.paycode import CodeKind, classify
 
-from ..i18n import N_, current_language, tr
-from ..messages import Scanned
+from ..i18n import N_, tr
 from ..payment import first_payment
 from ..sale import RemainderTender, SaleInputError, SalePlan, plan_sale
 from .base import PosScreen

@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical, VerticalScroll
 from textual.widgets import Input, Label, Static
 
+from appkit.i18n import current_language
 from protocol.money import parse_fen
 from terminal_sdk.shift import ShiftReport, close_shift, shift_report
 
@@ -37,12 +38,12 @@ TENDER_NAMES = {
 }
 
 
-def write_report(report: ShiftReport, folder: Path) -> Path:
-    """Save the report's text for the printer; the file name says which report it is."""
+def write_report(report: ShiftReport, folder: Path, lang: str) -> Path:
+    """Save the report's text in ``lang`` for the printer; the file name says which report it is."""
     folder.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(report.printed_at))
     path = folder / f"{report.kind}-shift{report.shift_id}-{stamp}.txt"
-    path.write_text(report.as_text(), encoding="utf-8")
+    path.write_text(report.as_text(lang=lang), encoding="utf-8")
     return path
 
 
@@ -57,13 +58,22 @@ class ShiftScreen(PosScreen):
     def __init__(self) -> None:
         super().__init__()
         self.counting = False
-        self.report_text = ""
-        self.message = ""
+        self.report: ShiftReport | None = None  # shown in the current language
+        self.message: tuple[str, dict[str, object]] = ("", {})  # shown in the current language
 
     @property
     def journal(self):  # type: ignore[no-untyped-def]
         assert self.pos.terminal is not None
         return self.pos.terminal.journal
+
+    def say(self, message: str, **values: object) -> None:
+        """Show ``message`` (from the catalog) above the report; it follows a language switch."""
+        self.message = (message, values)
+
+    @property
+    def report_text(self) -> str:
+        """The report on screen, in the current language ("" when none is shown)."""
+        return self.report.as_text(lang=current_language()) if self.report else ""
 
     def is_open(self) -> bool:
         return self.journal.current_shift() is not None
@@ -99,11 +109,12 @@ class ShiftScreen(PosScreen):
     def show_totals(self) -> None:
         """The open shift's totals so far (the X report, not printed)."""
         if self.is_open():
-            self.report_text = shift_report(self.journal).as_text()
+            self.report = shift_report(self.journal)
         self.after_retranslate()
 
     def after_retranslate(self) -> None:
-        self.query_one("#shift-message", Static).update(self.message)
+        template, values = self.message
+        self.query_one("#shift-message", Static).update(tr(template, **values) if template else "")
         self.query_one("#report", Static).update(self.report_text)
         inputs = self.query(Input)
         if inputs:
@@ -120,20 +131,20 @@ class ShiftScreen(PosScreen):
     async def _open(self, event: Input.Submitted) -> None:
         cashier = event.value.strip()
         if not cashier:
-            self.message = tr("Type your name first.")
+            self.say(N_("Type your name first."))
         else:
             shift_id = self.journal.open_shift(cashier)
-            self.message = tr("Shift {n} is open for {cashier}.", n=shift_id, cashier=cashier)
-            self.report_text = ""
+            self.say(N_("Shift {n} is open for {cashier}."), n=shift_id, cashier=cashier)
+            self.report = None
         await self.recompose()
         self.show_totals()
         self.refresh_bindings()
 
     def action_x_report(self) -> None:
         report = shift_report(self.journal)
-        path = write_report(report, self.pos.reports_dir)
-        self.report_text = report.as_text()
-        self.message = tr("X report printed (the shift stays open): {path}", path=path)
+        path = write_report(report, self.pos.reports_dir, current_language())
+        self.report = report
+        self.say(N_("X report printed (the shift stays open): {path}"), path=path)
         self.after_retranslate()
 
     @on(Input.Submitted, ".form Input")
@@ -145,7 +156,7 @@ class ShiftScreen(PosScreen):
     async def action_z_report(self) -> None:
         if not self.counting:
             self.counting = True
-            self.message = ""
+            self.say("")
             await self.recompose()
             self.after_retranslate()
             return
@@ -155,14 +166,14 @@ class ShiftScreen(PosScreen):
             try:
                 counted[tender] = parse_fen(text) if text else 0
             except ValueError:
-                self.message = tr("{text} is not an amount; type it like 12.30", text=text)
+                self.say(N_("{text} is not an amount; type it like 12.30"), text=text)
                 self.after_retranslate()
                 return
-        report = close_shift(self.journal, counted)
-        path = write_report(report, self.pos.reports_dir)
+        report = close_shift(self.journal, counted, lang=current_language())
+        path = write_report(report, self.pos.reports_dir, current_language())
         self.counting = False
-        self.report_text = report.as_text()
-        self.message = tr("Shift closed. Z report saved to {path}", path=path)
+        self.report = report
+        self.say(N_("Shift closed. Z report saved to {path}"), path=path)
         await self.recompose()
         self.after_retranslate()
         self.refresh_bindings()

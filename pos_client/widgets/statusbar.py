@@ -1,52 +1,23 @@
-"""The status bar: each device's state and the backend's health, always in sight."""
+"""The till's status bar: every scanner, the PIN pad and the backend's health, in full words."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from rich.text import Text
-from textual.widget import Widget
-
+from appkit.statusbar import HealthWords
+from appkit.statusbar import StatusBar as AppStatusBar
 from terminal_sdk.terminal import Health
 
-from ..i18n import tr
-
-if TYPE_CHECKING:
-    from ..app import PosApp
+from ..i18n import N_
 
 __all__ = ["StatusBar"]
 
-
-def health_words(health: Health | None) -> tuple[str, str]:
-    """(text, style) for the backend's health."""
-    if health is None:
-        return tr("backend: checking..."), "yellow"
-    return {
-        Health.OK: (tr("backend OK"), "green"),
-        Health.UNREACHABLE: (tr("backend UNREACHABLE"), "bold white on red"),
-        Health.REJECTED: (tr("backend refuses this till"), "bold white on red"),
-        Health.UNTRUSTED: (tr("backend answer not trusted"), "bold white on red"),
-    }[health]
+HEALTH_WORDS: HealthWords = {
+    None: (N_("backend: checking..."), "yellow"),
+    Health.OK: (N_("backend OK"), "green"),
+    Health.UNREACHABLE: (N_("backend UNREACHABLE"), "bold white on red"),
+    Health.REJECTED: (N_("backend refuses this till"), "bold white on red"),
+    Health.UNTRUSTED: (N_("backend answer not trusted"), "bold white on red"),
+}
 
 
-class StatusBar(Widget):
-    DEFAULT_CSS = """
-    StatusBar { height: 1; background: $boost; }
-    """
-
-    def on_mount(self) -> None:
-        app: PosApp = self.app  # type: ignore[assignment]
-        self.watch(app, "status_version", self._changed, init=False)
-
-    def _changed(self, _version: int) -> None:
-        self.refresh()
-
-    def render(self) -> Text:
-        app: PosApp = self.app  # type: ignore[assignment]
-        text = Text(no_wrap=True, overflow="ellipsis")
-        for device in app.device_statuses():
-            mark = "✓" if device.ok else "✗"
-            text.append(f" {device.name} {mark} ", style="green" if device.ok else "bold red")
-        words, style = health_words(app.health.health if app.health else None)
-        text.append(f" {words} ", style=style)
-        return text
+class StatusBar(AppStatusBar):
+    HEALTH_WORDS = HEALTH_WORDS

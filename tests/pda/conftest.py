@@ -4,52 +4,26 @@
 (tests/conftest.py). Each test makes its own courier, enrols a handheld for
 them with a one-time code from the operator API, and makes its own orders
 and members, so tests never share data. The payment session's query timings
-are shortened so that waiting states take seconds, not a minute.
+are shortened (``tests.apps.FAST``) so that waiting states take seconds, not
+a minute; that module's fixtures (no OS keyring, English, UTC) apply here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import keyring
-import keyring.backends.fail
 import pytest
 
 from pda_client.app import PdaApp
-from pda_client.i18n import set_language
 from terminal_sdk.config import TerminalConfig
 from terminal_sdk.credentials import CredentialStore
-from terminal_sdk.profiles import QueryProfile
 from terminal_sdk.terminal import Terminal
+from tests.apps import FAST, english, no_os_keyring, terminal_config, utc
 
 from .couriers import Courier
 
-FAST = QueryProfile(
-    first_query_s=0.3,
-    intervals_s=(0.3, 0.5),
-    deadline_s=6.0,
-    reverse_intervals_s=(0.0, 0.3, 0.5),
-    reverse_deadline_s=3.0,
-    pin_margin_s=1.0,
-)
-
-
-@pytest.fixture(autouse=True)
-def no_os_keyring() -> Iterator[None]:
-    """Credentials go to the data directory's owner-only file, never to this machine's keyring."""
-    before = keyring.get_keyring()
-    keyring.set_keyring(keyring.backends.fail.Keyring())
-    yield
-    keyring.set_keyring(before)
-
-
-@pytest.fixture(autouse=True)
-def english() -> Iterator[None]:
-    set_language("en")
-    yield
-    set_language("en")
+__all__ = ["english", "no_os_keyring", "utc"]
 
 
 class Handhelds:
@@ -65,16 +39,8 @@ class Handhelds:
         self, *, url: str | None = None, scanners: tuple[str, ...] = ("sim:",), data: str = ""
     ) -> TerminalConfig:
         self.count += 1
-        return TerminalConfig.model_validate(
-            {
-                "backend": {"url": url or self.backend.url, "connect_timeout_s": 1},
-                "terminal": {
-                    "data_dir": str(self.tmp_path / (data or f"pda{self.count}")),
-                    "language": "en",
-                },
-                "devices": {"scanners": list(scanners)},
-            }
-        )
+        data_dir = self.tmp_path / (data or f"pda{self.count}")
+        return terminal_config(url or self.backend.url, data_dir, scanners=scanners)
 
     async def enrol(self, config: TerminalConfig) -> None:
         creds = await self.courier.enrol_pda()

@@ -10,13 +10,12 @@ the SVGs before committing them.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
+from appkit.i18n import set_language
 from pda_client.app import PdaApp
-from pda_client.i18n import set_language
 from pda_client.localstore import LocalStore, SignOff
 from pda_client.screens.order import OrderScreen
 from pda_client.screens.orders import OrdersScreen
@@ -178,16 +177,6 @@ SCREENS = {
     "not-charged": (not_charged, False),
     "sign-off-saved": (sign_off_saved, False),
 }
-
-
-@pytest.fixture
-def utc(monkeypatch):
-    """Times on screen read the same on every machine."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

@@ -69,3 +69,7 @@ async def test_credentials_readable_by_others_are_refused_and_the_handheld_says_
         await wait_for_screen(pilot, EnrolScreen)
         text = flat(screen_text(app))
         assert "is readable by other users (mode 644); fix it with: chmod 600" in text
+        await pilot.press("f1")  # in Chinese, the reason too (wrapped: compared without spaces)
+        await wait_for(
+            pilot, lambda: "可被其他用户读取（权限644）" in "".join(screen_text(app).split())
+        )

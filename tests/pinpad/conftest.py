@@ -1,9 +1,17 @@
-"""Shared by the PIN pad tests: one backend PIN key per session, and a request for it."""
+"""Shared by the PIN pad tests: a backend PIN key per session, a request for it, English."""
 
 import pytest
 
 from drivers.pinpad import PinRequest
 from protocol.pin import generate_private_key, open_envelope, public_key_pem
+
+
+@pytest.fixture(autouse=True)
+def english_locale(monkeypatch):
+    """The pad follows the locale: the tests read English unless one says otherwise."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
 
 
 @pytest.fixture(scope="session")

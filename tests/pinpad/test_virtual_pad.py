@@ -18,7 +18,9 @@ from drivers.pinpad import (
     SocketPinPad,
     open_pinpad,
 )
+from drivers.pinpad.base import attempts_text
 from drivers.pinpad.virtual_app import PinPadApp, main
+from tests.catalogs import catalog_problems
 
 
 @pytest.fixture
@@ -221,4 +223,33 @@ def test_help(capsys):
     with pytest.raises(SystemExit) as info:
         main(["--help"])
     assert info.value.code == 0
-    assert "--socket" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "--socket" in out and "--lang {en,zh}" in out
+
+
+@pytest.mark.parametrize("how", ["option", "locale"])
+async def test_the_customer_reads_the_pad_in_chinese(sock_path, make_request, monkeypatch, how):
+    if how == "locale":
+        monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    async with SocketPinPad(sock_path) as pad:
+        app = PinPadApp(sock_path, retry_interval=0.05, lang="zh" if how == "option" else "")
+        async with app.run_test(size=(60, 20)) as pilot:
+            assert screen(app, "prompt") == "欢迎光临" and app.title == "ScanPay 密码键盘"
+            assert screen(app, "hint") == "确认键：确认  退格键：更正  Esc：取消"
+            assert not app.query_one("#dots").display  # no PIN box before a PIN is asked for
+            await connected(pad)
+            await until(pilot, lambda: screen(app, "status") == "已连接收银台")
+            reading = asyncio.create_task(pad.read_pin(make_request(attempts_left=1)))
+            await until(pilot, lambda: app.request is not None)
+            assert screen(app, "prompt") == "请输入支付密码"
+            assert screen(app, "attempts") == "还可尝试 1 次"
+            assert screen(app, "amount") == "CNY 123.45"
+            await pilot.press("1", "2", "3", "4", "5", "6", "enter")
+            await asyncio.wait_for(reading, 5)
+            assert screen(app, "prompt") == "请稍候……"
+
+
+def test_every_word_of_the_pad_is_translated_to_chinese_with_the_same_fields():
+    problems = catalog_problems("drivers/pinpad/locale/zh/LC_MESSAGES/pinpad.po", "drivers/pinpad")
+    assert problems == [], "run `make pinpad-catalog`, then translate:\n" + "\n".join(problems)
+    assert attempts_text(3, "zh") == "还可尝试 3 次" and attempts_text(1) == "1 try left"

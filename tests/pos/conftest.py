@@ -3,8 +3,9 @@
 ``backend_sqlite`` is the shared harness's real ``scanpay-backend serve``
 (tests/conftest.py); each test enrols its own terminal with a one-time
 activation code from the operator API and makes its own members, so tests
-never share data. The till's query timings are shortened (the same shape as
-our wallets' profile) so the waiting states take seconds, not a minute.
+never share data. The till's query timings are shortened (``tests.apps.FAST``,
+the same shape as our wallets' profile) so the waiting states take seconds,
+not a minute; that module's fixtures (no OS keyring, English, UTC) apply here.
 """
 
 from __future__ import annotations
@@ -13,12 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import keyring
-import keyring.backends.fail
 import pytest
 
 from pos_client.app import PosApp
-from pos_client.i18n import set_language
 from pos_client.pin import PadReader
 from pos_client.pinpad import open_till_pad
 from terminal_sdk.client import enrol
@@ -27,31 +25,9 @@ from terminal_sdk.credentials import CredentialStore
 from terminal_sdk.journal import Journal
 from terminal_sdk.profiles import QueryProfile
 from terminal_sdk.terminal import Terminal
+from tests.apps import FAST, english, no_os_keyring, terminal_config, utc
 
-FAST = QueryProfile(
-    first_query_s=0.3,
-    intervals_s=(0.3, 0.5),
-    deadline_s=6.0,
-    reverse_intervals_s=(0.0, 0.3, 0.5),
-    reverse_deadline_s=3.0,
-    pin_margin_s=1.0,
-)
-
-
-@pytest.fixture(autouse=True)
-def no_os_keyring() -> Iterator[None]:
-    """Credentials go to the data directory's owner-only file, never to this machine's keyring."""
-    before = keyring.get_keyring()
-    keyring.set_keyring(keyring.backends.fail.Keyring())
-    yield
-    keyring.set_keyring(before)
-
-
-@pytest.fixture(autouse=True)
-def english() -> Iterator[None]:
-    set_language("en")
-    yield
-    set_language("en")
+__all__ = ["english", "no_os_keyring", "utc"]
 
 
 class Tills:
@@ -71,15 +47,9 @@ class Tills:
         lang: str = "en",
     ) -> TerminalConfig:
         self.count += 1
-        return TerminalConfig.model_validate(
-            {
-                "backend": {"url": url or self.backend.url, "connect_timeout_s": 1},
-                "terminal": {
-                    "data_dir": str(self.tmp_path / f"till{self.count}"),
-                    "language": lang,
-                },
-                "devices": {"scanners": list(scanners), "pinpad": pinpad},
-            }
+        data_dir = self.tmp_path / f"till{self.count}"
+        return terminal_config(
+            url or self.backend.url, data_dir, scanners=scanners, pinpad=pinpad, lang=lang
         )
 
     async def enrol(self, config: TerminalConfig) -> None:

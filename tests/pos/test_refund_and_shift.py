@@ -92,3 +92,22 @@ async def test_x_and_z_reports_compare_expected_and_counted_per_tender(tills):
     assert [name[:1] for name in reports] == ["X", "Z"]
     assert (app.reports_dir / reports[0]).read_text() == x_report
     assert (app.reports_dir / reports[1]).read_text() == z_report
+
+
+async def test_a_chinese_till_shows_and_prints_the_x_report_in_chinese_and_f9_switches_it(tills):
+    app = await tills.app(tills.config(lang="zh"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, SaleScreen, within=15)
+        await pilot.press(*"7", "f5")  # a cash sale
+        await wait_for_screen(pilot, TenderResultScreen)
+        await pilot.press("enter", "f3")
+        await wait_for_screen(pilot, ShiftScreen)
+        await pilot.press("f2")
+        text = await wait_for_text(pilot, "X 报表")
+        assert "现金" in text and "销售 1 笔" in text and "CNY 7.00" in text
+        assert "REPORT" not in text and "expected" not in text
+        printed = next(app.reports_dir.iterdir()).read_text(encoding="utf-8")
+        assert printed == app.screen.report_text and "应收合计" in printed
+        await pilot.press("f9")  # the cashier switches to English: the report follows
+        text = await wait_for_text(pilot, "X REPORT")
+        assert "CASH" in text and "sales x1" in text and "报表" not in text

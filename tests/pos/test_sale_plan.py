@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pos_client.i18n import set_language
+from appkit.i18n import set_language
 from pos_client.sale import RemainderTender, SaleInputError, plan_sale
 from protocol.models import Tender
 

@@ -11,14 +11,14 @@ the SVGs before committing them.
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 import pytest
 from textual.widgets import Input
 
+from appkit.i18n import current_language, set_language
 from pos_client.app import PosApp
-from pos_client.i18n import current_language, set_language, tr
+from pos_client.i18n import tr
 from pos_client.payment import PaymentOrder, PaymentRun
 from pos_client.sale import RemainderTender, SalePlan
 from pos_client.screens.enrol import EnrolScreen
@@ -168,8 +168,8 @@ async def z_report(pilot) -> None:
         "points": TenderTotals("points", 2, 2250, 1, 500),
     }
     report.counted = {"cash": 2200, "bank_card": 0}
-    screen.report_text = report.as_text()
-    screen.message = "Z report saved to data/reports/Z-shift1.txt"
+    screen.report = report
+    screen.say("Shift closed. Z report saved to {path}", path="data/reports/Z-shift1.txt")
     screen.after_retranslate()
     await pilot.pause()
 
@@ -234,16 +234,6 @@ SCREENS = {
     "startup-settled": starting,
     "cash-taken": cash_taken,
 }
-
-
-@pytest.fixture
-def utc(monkeypatch):
-    """Times on screen (trade time, report stamps) read the same on every machine."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

@@ -128,3 +128,15 @@ async def test_a_serial_scanner_plugged_in_while_the_till_runs_shows_and_pays(ti
             )
             await wait_for(pilot, lambda: "new-gun" not in screen_text(app))
     assert member.account()["balance_points"] == 9_500
+
+
+async def test_damaged_credentials_send_the_till_to_enrolment_saying_why_in_its_language(tills):
+    config = tills.config(lang="zh")
+    await tills.enrol(config)
+    config.credentials_file.write_text("{damaged", encoding="utf-8")
+    app = await tills.app(config, enrolled=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, EnrolScreen)
+        await wait_for_text(pilot, "中保存的凭据已损坏，请重新注册。")
+        await pilot.press("f9")
+        await wait_for_text(pilot, "are damaged; enrol again.")

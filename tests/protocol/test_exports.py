@@ -11,14 +11,25 @@ def test_public_surface_is_what_we_meant():
         for name in dir(protocol)
         if not name.startswith("_")
         and name not in {"errors", "models", "money", "paycode", "pin", "replay", "signing"}
-        and name not in {"demo", "symbols"}
+        and name not in {"demo", "i18n", "symbols"}
     )
     for name in protocol.__all__:
         assert getattr(protocol, name) is not None
 
 
 def test_module_all_names_exist():
-    for mod in ("errors", "models", "money", "paycode", "pin", "replay", "signing", "symbols"):
+    modules = (
+        "errors",
+        "i18n",
+        "models",
+        "money",
+        "paycode",
+        "pin",
+        "replay",
+        "signing",
+        "symbols",
+    )
+    for mod in modules:
         module = importlib.import_module(f"protocol.{mod}")
         for name in module.__all__:
             assert hasattr(module, name), f"protocol.{mod}.{name}"
@@ -26,7 +37,8 @@ def test_module_all_names_exist():
 
 def test_protocol_imports_nothing_else_of_ours():
     code = (
-        "import sys, protocol, protocol.models, protocol.pin, protocol.demo, protocol.symbols;"
+        "import sys, protocol, protocol.models, protocol.pin, protocol.demo, protocol.symbols,"
+        " protocol.i18n;"
         "ours = {'terminal_sdk','drivers','pos_client','pda_client','backend_stub'};"
         "print(sorted(ours & {m.split('.')[0] for m in sys.modules}))"
     )

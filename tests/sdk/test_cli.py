@@ -57,6 +57,8 @@ def test_enrol_status_settle_and_shift(backend_sqlite, tmp_path):
     bad = run(config, "shift", "open")
     assert bad.returncode == 0  # the Z closed the last one; a new shift opens
     assert "TENDER=AMOUNT" in run(config, "shift", "z", "--counted", "cash").stderr
+    chinese = run(config, "shift", "x", "--lang", "zh")
+    assert chinese.returncode == 0 and "X 报表" in chinese.stdout and "应收合计" in chinese.stdout
 
 
 def test_unreachable_backend_status(tmp_path):

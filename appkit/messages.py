@@ -1,4 +1,4 @@
-"""Messages the app sends its screens."""
+"""Messages an app sends its screens."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ __all__ = ["Scanned"]
 
 
 class Scanned(Message):
-    """The scan engine (or the camera) read a code."""
+    """A scanner read a code (whichever scanner, scan engine or camera it was)."""
 
     def __init__(self, scan: Scan) -> None:
         super().__init__()

@@ -1,4 +1,4 @@
-"""The till's scanners: several at once, and a serial scanner plugged in while the app runs.
+"""The scanner hub (both apps' scanners): several at once, a serial one plugged in while running.
 
 Real drivers: a ``sim:`` scanner and a serial scanner on a pseudo-terminal with
 the emulator on the far end. Only the hot-plug event source is handed in (no
@@ -11,10 +11,10 @@ import asyncio
 
 import pytest
 
+from appkit.devices import DeviceHub
 from drivers.emulators.serial_scanner import SerialScannerEmulator
 from drivers.hotplug import DeviceEvent, DeviceInfo, Transport
 from drivers.scanner import Scan
-from pos_client.devices import DeviceHub
 from protocol.paycode import Issuer, generate
 
 
