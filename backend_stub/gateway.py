@@ -10,7 +10,8 @@ In this order; steps 1-5 need no write lock, so a refused request costs little:
 3. Check the signature over the *raw* object's top-level keys, so extension
    fields (``ext_*``) are covered too -> ``BAD_SIGNATURE``.
 4. The timestamp within 5 minutes -> else ``STALE_REQUEST``; the nonce's form.
-5. Validate with the request's pydantic model -> ``BAD_REQUEST`` naming the field.
+5. Validate with the request's pydantic model -> ``BAD_REQUEST`` naming the field
+   (the nonce of a signed, fresh request is used up all the same).
 6. In the request's one write transaction: the rate limits
    (:mod:`backend_stub.rate_limits` -> ``SERVICE_BUSY`` with ``retry_after_s``);
    the nonce, inserted into the ``nonces`` table, unique per terminal, so
@@ -219,11 +220,13 @@ def authenticate(
         raise _Refused(terminal, ApiError(ErrorCode.BAD_SIGNATURE))
     try:
         nonce = _check_fresh(body, now_ms)
-        request = model.model_validate(body)
-    except ValidationError as exc:
-        raise _Refused(terminal, ApiError(ErrorCode.BAD_REQUEST, validation_message(exc))) from None
     except ApiError as exc:
         raise _Refused(terminal, exc) from None
+    try:
+        request = model.model_validate(body)
+    except ValidationError as exc:
+        error = ApiError(ErrorCode.BAD_REQUEST, validation_message(exc))
+        raise _Refused(terminal, error, spends=nonce) from None
     return Call(terminal, nonce, now_ms, lang), request
 
 
@@ -232,11 +235,17 @@ class _Unknown(Exception):
 
 
 class _Refused(Exception):
-    """Refused before the action ran; the terminal is known, so the answer is signed."""
+    """Refused before the action ran; the terminal is known, so the answer is signed.
 
-    def __init__(self, terminal: Terminal, error: ApiError) -> None:
+    ``spends``: the nonce of a request signed and fresh but not valid; it is
+    used up all the same (a replay of it is ``REPLAYED_REQUEST``), as on a
+    request the action refuses.
+    """
+
+    def __init__(self, terminal: Terminal, error: ApiError, spends: str | None = None) -> None:
         self.terminal = terminal
         self.error = error
+        self.spends = spends
 
 
 def run_signed(
@@ -258,7 +267,13 @@ def run_signed(
         try:
             call, request = authenticate(backend, body, model, now_ms, lang)
         except _Refused as refused:
-            return answer_error(refused.error, nonce, now_ms, refused.terminal.secret, lang)
+            error = refused.error
+            if refused.spends is not None:
+                terminal_id, ts = refused.terminal.id, body["timestamp"]
+                with backend.db.write() as conn:
+                    if not record_nonce(conn, terminal_id, refused.spends, ts):
+                        error = ApiError(ErrorCode.REPLAYED_REQUEST)
+            return answer_error(error, nonce, now_ms, refused.terminal.secret, lang)
         secret = call.terminal.secret
         limited = backend.limits.before_transaction(call.terminal, now_ms)
         if limited is not None:

@@ -33,6 +33,7 @@ MODULES = [
     "bench.serial",
     "bench.pos_scan",
     "bench.routing",
+    "bench.backend",
 ]
 
 RESULTS = Path(__file__).with_name("RESULTS.md")

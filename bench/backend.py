@@ -48,6 +48,7 @@ import psycopg
 
 from backend_stub.db import Database
 from backend_stub.terminals import create_terminal
+from bench.table import Row
 from protocol import replay, signing
 from protocol.models import TerminalKind
 from tests.harness import BackendServer, PostgresServer, issue_codes
@@ -179,9 +180,25 @@ def _bodies_needed(best_rate: float, seconds: float) -> int:
     return int(best_rate * seconds * 1.6) + 500
 
 
+@dataclass
+class Measured:
+    """One database's figures: its commit ceiling, wrk against /healthz, echo and pay per level."""
+
+    kind: str
+    commits_per_s: float
+    ceiling: Result
+    levels: dict[int, tuple[Result, Result]]  # clients -> (echo, pay)
+    verified: bool
+
+
 def run_database(
-    kind: str, server: BackendServer, database_url: str, levels: list[int], seconds: float
-) -> None:
+    kind: str,
+    server: BackendServer,
+    database_url: str,
+    levels: list[int],
+    seconds: float,
+    commits_per_s: float,
+) -> Measured:
     work = Path(tempfile.mkdtemp(prefix="scanpay-bench-"))
     load = Load(database_url, max(levels))
     try:
@@ -195,6 +212,7 @@ def run_database(
             f"{'pay/s':>8} {'p50':>7} {'p99':>7}   {'pay/echo':>8} {'p99 x':>6}"
         )
         best = ceiling.rate
+        measured = Measured(kind, commits_per_s, ceiling, {}, verified=False)
         for level in levels:
             threads = min(level, 2)
             count = _bodies_needed(best, seconds)
@@ -223,30 +241,29 @@ def run_database(
                 f"{pay.rate:8.0f} {pay.p50_ms:6.2f}ms {pay.p99_ms:6.2f}ms   "
                 f"{pay.rate / echo.rate:8.2f} {pay.p99_ms / echo.p99_ms:6.2f}"
             )
+            measured.levels[level] = (echo, pay)
             for name, result in (("echo", echo), ("pay", pay)):
                 if result.invalid:
                     print(f"    INVALID {name} run at {level}: {result.invalid}")
         verified = server.run_cli("verify", check=False)
+        measured.verified = verified.returncode == 0
         print(f"  verify after the run: {verified.stdout.strip().splitlines()[0]}")
+        return measured
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=5.0, help="each wrk run (default 5)")
-    parser.add_argument("--levels", default="1,8,32", help="concurrent clients (default 1,8,32)")
-    parser.add_argument("--only", choices=["sqlite", "postgresql"], default=None)
-    args = parser.parse_args()
+def run(levels: list[int], seconds: float, only: str | None = None) -> list[Measured]:
+    """Both databases (or ``only`` one), printing as it goes; the figures of each."""
     if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed: apt-get install wrk")
-    levels = [int(x) for x in args.levels.split(",")]
+        raise SystemExit("wrk is not installed: apt-get install wrk (make setup does)")
     settings: dict[str, Any] = dict(SERVER_SETTINGS)
     print(
-        f"bench.backend: {os.cpu_count()} cores, {args.seconds:g} s per run, "
+        f"bench.backend: {os.cpu_count()} cores, {seconds:g} s per run, "
         f"wrk -t min(c,2) -c <clients>, server settings {settings}"
     )
-    if args.only in (None, "sqlite"):
+    measured: list[Measured] = []
+    if only in (None, "sqlite"):
         data = Path(tempfile.mkdtemp(prefix="scanpay-bench-sqlite-", dir=HERE.parent))
         server = BackendServer(data, None, settings)
         try:
@@ -255,11 +272,12 @@ def main() -> None:
             print(f"\nSQLite (WAL, synchronous=FULL), {data}")
             ceiling = sqlite_commit_ceiling(data, 2.0)
             print(f"  fsync'd SQLite commits, one connection: {ceiling:8.0f} commits/s")
-            run_database("sqlite", server, f"sqlite:///{data / 'scanpay.db'}", levels, args.seconds)
+            url = f"sqlite:///{data / 'scanpay.db'}"
+            measured.append(run_database("SQLite", server, url, levels, seconds, ceiling))
         finally:
             server.stop()
             shutil.rmtree(data, ignore_errors=True)
-    if args.only in (None, "postgresql"):
+    if only in (None, "postgresql"):
         postgres = PostgresServer(durable=True).start()
         data = Path(tempfile.mkdtemp(prefix="scanpay-bench-pg-"))
         try:
@@ -267,14 +285,77 @@ def main() -> None:
             server = BackendServer(data, url, settings)
             server.run_cli("seed-demo")
             server.start()
-            print("\nPostgreSQL (fsync=on, synchronous_commit=on), same machine")
-            ceiling = postgres_commit_ceiling(url, 2.0)
-            print(f"  PostgreSQL commits, one connection: {ceiling:8.0f} commits/s")
-            run_database("postgresql", server, url, levels, args.seconds)
-            server.stop()
+            try:
+                print("\nPostgreSQL (fsync=on, synchronous_commit=on), same machine")
+                ceiling = postgres_commit_ceiling(url, 2.0)
+                print(f"  PostgreSQL commits, one connection: {ceiling:8.0f} commits/s")
+                measured.append(run_database("PostgreSQL", server, url, levels, seconds, ceiling))
+            finally:
+                server.stop()
         finally:
             postgres.stop()
             shutil.rmtree(data, ignore_errors=True)
+    return measured
+
+
+def rows(seconds: float = 3.0, levels: tuple[int, ...] = (1, 8, 32)) -> list[Row]:
+    """For ``make bench``: pay beside echo at each level, SQLite and PostgreSQL (DESIGN.md 14)."""
+    table: list[Row] = []
+    for found in run(list(levels), seconds):
+        where = f"backend, {found.kind}"
+        best_echo = max(echo.rate for echo, _ in found.levels.values())
+        table.append(
+            Row(
+                f"{where}: the client (wrk) on GET /healthz, no database, {max(levels)} clients",
+                found.ceiling.rate,
+                "req/s",
+                "the best signed echo/s (the client must outrun the server)",
+                best_echo,
+            )
+        )
+        table.append(
+            Row(
+                f"{where}: durable commits/s, one connection (raw ceiling)",
+                found.commits_per_s,
+                "/s",
+                "the best signed echo/s",
+                best_echo,
+            )
+        )
+        for level, (echo, pay) in found.levels.items():
+            valid = not echo.invalid and not pay.invalid and found.verified
+            table.append(
+                Row(
+                    f"{where}: signed no-PIN pay/s, {level} concurrent",
+                    pay.rate,
+                    "req/s",
+                    "signed echo/s, same server and clients",
+                    echo.rate,
+                    "pay >= 0.5x echo",
+                    valid and pay.rate >= 0.5 * echo.rate,
+                )
+            )
+            table.append(
+                Row(
+                    f"{where}: pay p99, {level} concurrent",
+                    pay.p99_ms,
+                    "ms",
+                    "echo p99",
+                    echo.p99_ms,
+                    "pay p99 <= 2x echo p99",
+                    valid and pay.p99_ms <= 2 * echo.p99_ms,
+                )
+            )
+    return table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="each wrk run (default 5)")
+    parser.add_argument("--levels", default="1,8,32", help="concurrent clients (default 1,8,32)")
+    parser.add_argument("--only", choices=["sqlite", "postgresql"], default=None)
+    args = parser.parse_args()
+    run([int(x) for x in args.levels.split(",")], args.seconds, args.only)
 
 
 if __name__ == "__main__":
