@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import Connection
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from protocol.errors import ErrorCode
 from protocol.models import OK
@@ -106,6 +107,17 @@ def install_error_handlers(app: FastAPI) -> None:
         error = ApiError(ErrorCode.BAD_REQUEST, detail)
         return plain_answer(code=error.code.value, message=error.message(language(request)))
 
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+        """Starlette's own refusals (no such path, method not allowed, unreadable body)."""
+        assert isinstance(exc, StarletteHTTPException)
+        detail = exc.detail if isinstance(exc.detail, str) else ""
+        error = ApiError(ErrorCode.BAD_REQUEST, detail.lower())
+        answer = plain_answer(code=error.code.value, message=error.message(language(request)))
+        answer.status_code = exc.status_code
+        answer.headers.update(exc.headers or {})
+        return answer
+
     app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, bad_request)
     app.add_exception_handler(ValidationError, bad_request)

@@ -19,7 +19,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Path, Query
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy.engine import Connection
@@ -46,8 +46,11 @@ class SnapshotBody(_Body):
     note: Annotated[str, StringConstraints(max_length=128)] = ""
 
 
+_MAX_VERSION = 2**31 - 1  # versions are 32-bit integers in the database
+
+
 class VersionBody(_Body):
-    version: Annotated[int, Field(ge=0, strict=True)]  # 0: the built-in configuration
+    version: Annotated[int, Field(ge=0, le=_MAX_VERSION, strict=True)]  # 0: the built-in one
 
 
 class ScriptBody(_Body):
@@ -117,7 +120,7 @@ def routing_router(backend: Backend) -> APIRouter:
         )
 
     @router.get("/routing/versions/{version}", summary="One version's configuration")
-    def get_version(version: int) -> JSONResponse:
+    def get_version(version: Annotated[int, Path(ge=0, le=_MAX_VERSION)]) -> JSONResponse:
         return run(lambda conn, _now: routing_versions.version_config(conn, version), write=False)
 
     @router.get("/routing/events", summary="Drafts, snapshots, publishes and rollbacks")

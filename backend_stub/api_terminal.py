@@ -1,8 +1,10 @@
 """The terminal API, ``POST /v1/<name>``: thin routes over the gateway and the core.
 
 Each route reads the raw body (the signature covers the raw object), hands it
-to :func:`~backend_stub.gateway.run_signed` in the thread pool with the
-request model and the core function, and returns the signed answer. The
+to :func:`~backend_stub.gateway.run_signed` in a thread of the terminal
+requests' bulkhead (:mod:`backend_stub.bulkhead`) with the request model and
+the core function, and returns the signed answer; ``SERVICE_BUSY`` answers
+carry ``Retry-After``. The
 OpenAPI schema still names each request model, for API fuzzers and SDK
 writers.
 """
@@ -17,7 +19,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import Connection
-from starlette.concurrency import run_in_threadpool
 
 from protocol.errors import ErrorCode
 from protocol.models import (
@@ -39,6 +40,7 @@ from protocol.models import (
 
 from . import combination, confirm, credits, external, guide, reversal, schema, terminals, trades
 from .api_plain import language
+from .bulkhead import BulkheadFull
 from .context import Backend
 from .errors import ApiError, refusal_for
 from .gateway import (
@@ -47,6 +49,7 @@ from .gateway import (
     Continue,
     answer_error,
     answer_ok,
+    busy_answer,
     parse_body,
     run_signed,
     validation_message,
@@ -67,6 +70,7 @@ def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
 
 def _route(
     router: APIRouter,
+    backend: Backend,
     name: str,
     model: type[BaseModel],
     handle: Callable[[bytes, str], Answer],
@@ -74,8 +78,15 @@ def _route(
 ) -> None:
     async def endpoint(request: Request) -> JSONResponse:
         raw = await request.body()
-        status, body = await run_in_threadpool(handle, raw, language(request))
-        return JSONResponse(body, status_code=status)
+        lang = language(request)
+        try:
+            status, body = await backend.requests.run(handle, raw, lang)
+        except BulkheadFull as full:  # answered at once, signed if this instance knows the terminal
+            status, body = busy_answer(backend, raw, lang, full)
+        headers = None
+        if body.get("code") == ErrorCode.SERVICE_BUSY:
+            headers = {"retry-after": str((body.get("data") or {}).get("retry_after_s", 1))}
+        return JSONResponse(body, status_code=status, headers=headers)
 
     endpoint.__name__ = name.replace("-", "_")
     router.add_api_route(
@@ -102,7 +113,7 @@ def add_signed_route(
     def handle(raw: bytes, lang: str) -> Answer:
         return run_signed(backend, raw, lang, model, action)
 
-    _route(router, name, model, handle, summary)
+    _route(router, backend, name, model, handle, summary)
 
 
 def terminal_router(backend: Backend) -> APIRouter:
@@ -196,6 +207,7 @@ def terminal_router(backend: Backend) -> APIRouter:
     )
     _route(
         router,
+        backend,
         "enrol",
         EnrolRequest,
         lambda raw, lang: _enrol(backend, raw, lang),

@@ -1,4 +1,4 @@
-"""The ASGI application: routes, error handlers, the sweeper's life, the OpenAPI schema."""
+"""The ASGI application: routes, error handlers, limits, health, the sweeper's life, OpenAPI."""
 
 from __future__ import annotations
 
@@ -8,29 +8,34 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
 from pydantic.json_schema import models_json_schema
-from sqlalchemy import text
 
 from .api_admin import admin_router
 from .api_cod import cod_router
 from .api_member import member_router
-from .api_plain import install_error_handlers, plain_answer
+from .api_plain import install_error_handlers
 from .api_routing import routing_router
 from .api_terminal import REQUEST_MODELS, terminal_router
+from .body_limit import BodyLimit
 from .channel_monitor import ChannelMonitor
 from .context import Backend
+from .health import install_health
+from .instrument import Instrument
+from .metrics import REGISTRY, PoolCollector
 from .sweeper import Sweeper
 from .wallet_page import install_wallet_page
 
 __all__ = ["create_app"]
 
 
-def create_app(backend: Backend, *, sweeper: bool = True) -> FastAPI:
+def create_app(backend: Backend, *, sweeper: bool = True, access_log: bool = False) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         worker = Sweeper(backend) if sweeper else None
         monitor = ChannelMonitor(backend) if sweeper else None
+        pools = PoolCollector(backend)
+        REGISTRY.register(pools)
+        backend.db.start_checkpointer()
         for thread in (worker, monitor):
             if thread is not None:
                 thread.start()
@@ -40,7 +45,9 @@ def create_app(backend: Backend, *, sweeper: bool = True) -> FastAPI:
             for thread in (worker, monitor):
                 if thread is not None:
                     thread.stop()
+            REGISTRY.unregister(pools)
             backend.channels.close()
+            backend.limits.close()
 
     app = FastAPI(
         title="ScanPay backend",
@@ -57,11 +64,9 @@ def create_app(backend: Backend, *, sweeper: bool = True) -> FastAPI:
     app.include_router(cod_router(backend))
     install_wallet_page(app, backend)
 
-    @app.get("/healthz", tags=["health"], summary="Ready when the database answers")
-    def healthz() -> JSONResponse:
-        with backend.db.read() as conn:
-            conn.execute(text("SELECT 1"))
-        return plain_answer({"status": "ok"}, now_ms=backend.now_ms())
+    install_health(app, backend)
+    app.add_middleware(BodyLimit, max_bytes=backend.settings.max_body_bytes)
+    app.add_middleware(Instrument, access_log=access_log)  # outermost: counts 413s too
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

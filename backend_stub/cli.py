@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -21,10 +22,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from protocol.models import TerminalKind
 
 from . import cli_routing, keys, ledger, seed, sms, terminals
+from .backup import backup_sqlite
 from .cli_cod import add_cod_commands
 from .clock import BadClockOffset, Clock, OffsetFileClock, SystemClock, ms_to_s, s_to_ms
 from .context import Backend
 from .db import Database
+from .logs import configure_logging
 from .migrate import upgrade
 from .settings import Settings, add_setting_flags, database_url_for, settings_from_args
 
@@ -64,12 +67,34 @@ def _serve(backend: Backend, args: argparse.Namespace) -> int:
     print(f"ScanPay backend on http://{args.host}:{args.port}  (database: {where})", flush=True)
     print(f"Customer wallet page: http://{args.host}:{args.port}/wallet", flush=True)
     uvicorn.run(
-        create_app(backend),
+        create_app(backend, access_log=args.access_log),
         host=args.host,
         port=args.port,
         log_level=args.log_level.lower(),
-        access_log=args.access_log,
+        log_config=None,  # our JSON logging, already configured (backend_stub.logs)
+        access_log=False,  # our own structured access log instead (backend_stub.instrument)
+        proxy_headers=args.proxy_headers,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+        timeout_graceful_shutdown=10,
     )
+    return 0
+
+
+def _backup(backend: Backend, args: argparse.Namespace) -> int:
+    if not backend.db.is_sqlite:
+        print(
+            "scanpay-backend: backup copies the SQLite file; for PostgreSQL use pg_dump "
+            "(see the README, Running in production)",
+            file=sys.stderr,
+        )
+        return 2
+    source = Path(backend.db.url.removeprefix("sqlite:///"))
+    try:
+        report = backup_sqlite(source, args.dest)
+    except (OSError, ValueError, sqlite3.Error) as exc:
+        print(f"scanpay-backend: backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"backed up {report.pages} pages ({report.size_bytes} bytes) to {report.path}")
     return 0
 
 
@@ -170,7 +195,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=int, default=8700, help="port (default 8700)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
-    serve.add_argument("--access-log", action="store_true", help="log every request line")
+    serve.add_argument(
+        "--access-log", action="store_true", help="log every request (method, route, status, code)"
+    )
+    serve.add_argument(
+        "--log-format",
+        default="json",
+        choices=["json", "text"],
+        help="log lines as JSON objects (default) or plain text; secrets are masked either way",
+    )
+    serve.add_argument(
+        "--proxy-headers",
+        action="store_true",
+        help="trust X-Forwarded-For/-Proto from --forwarded-allow-ips (behind a reverse proxy)",
+    )
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        default="127.0.0.1",
+        metavar="IPS",
+        help="proxies whose X-Forwarded-* headers are trusted (default 127.0.0.1)",
+    )
     serve.add_argument(
         "--clock-offset-file",
         type=Path,
@@ -189,6 +233,11 @@ def _parser() -> argparse.ArgumentParser:
     command(
         "verify", _verify, "recompute every balance from the ledger; exit 1 on any disagreement"
     )
+
+    backup = command(
+        "backup", _backup, "copy the SQLite database to DEST while the server runs (online)"
+    )
+    backup.add_argument("dest", type=Path, metavar="DEST", help="file (or directory) to write")
 
     code = command("activation-code", _activation_code, "make a one-time terminal activation code")
     code.add_argument("--store", default=None, help="store id (default: the first store)")
@@ -220,10 +269,7 @@ def _clock(args: argparse.Namespace) -> Clock:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=getattr(args, "log_level", "info").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(getattr(args, "log_level", "info"), getattr(args, "log_format", "text"))
     if getattr(args, "log_level", "info") != "debug":
         logging.getLogger("alembic").setLevel(logging.WARNING)
     try:

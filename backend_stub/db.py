@@ -11,14 +11,20 @@
   beside a writer).
 
 SQLite runs in WAL mode with ``synchronous=FULL`` (a commit is on disk when it
-returns) and foreign keys on. How long a request waits for a lock is
-``busy_timeout_ms`` (SQLite's busy timeout, PostgreSQL's ``lock_timeout``, the
-pool's checkout timeout); past it the request fails with SERVICE_BUSY and
-nothing is done. Statement parameters never appear in errors or logs.
+returns) and foreign keys on. Checkpoints (copying the WAL back into the
+database file) are the job of a background thread (:meth:`Database.start_checkpointer`,
+started by ``serve``), not of whichever request's commit happens to cross
+SQLite's threshold; the threshold is kept, raised, as a safety net.
+
+How long a request waits for a lock is ``busy_timeout_ms`` (SQLite's busy
+timeout, PostgreSQL's ``lock_timeout``, the pool's checkout timeout); past it
+the request fails with SERVICE_BUSY and nothing is done. Statement parameters
+never appear in errors or logs.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -29,9 +35,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-__all__ = ["Database", "DatabaseBusy", "insert_ignoring_conflict"]
+__all__ = ["Database", "DatabaseBusy", "insert_ignoring_conflict", "savepoint"]
 
 _READ_ONLY = "scanpay_read_only"
+# A commit checkpoints by itself only if the checkpointer thread falls this far behind.
+_SAFETY_NET_PAGES = 20_000
+log = logging.getLogger("scanpay.db")
 
 
 class DatabaseBusy(Exception):
@@ -45,6 +54,7 @@ class Database:
         self.engine: Engine = _make_engine(url, busy_timeout_ms, pool_size)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._writer = threading.Lock() if self.is_sqlite else None
+        self._checkpointer: _Checkpointer | None = None
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -68,8 +78,40 @@ class Database:
             with conn.begin():
                 yield conn
 
+    def start_checkpointer(self, every_s: float = 0.25) -> None:
+        """SQLite: checkpoint the WAL in a thread of its own, off the requests' path."""
+        if not self.is_sqlite or self._checkpointer is not None:
+            return
+        self._checkpointer = _Checkpointer(self.engine, every_s)
+        self._checkpointer.start()
+
     def dispose(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         self.engine.dispose()
+
+
+class _Checkpointer(threading.Thread):
+    """``PRAGMA wal_checkpoint(PASSIVE)`` every ``every_s``: never waits for a writer or reader."""
+
+    def __init__(self, engine: Engine, every_s: float) -> None:
+        super().__init__(name="scanpay-checkpointer", daemon=True)
+        self._engine = engine
+        self._every_s = every_s
+        self._stop_event = threading.Event()
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(5)
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self._every_s):
+            try:
+                with self._engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            except Exception as exc:  # a busy or closing database: next round
+                log.debug("checkpoint skipped: %s", type(exc).__name__)
 
 
 def _make_engine(url: str, busy_timeout_ms: int, pool_size: int) -> Engine:
@@ -105,6 +147,7 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> N
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={_SAFETY_NET_PAGES}")
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:
         cursor.close()
@@ -122,3 +165,20 @@ def insert_ignoring_conflict(conn: Connection, table: Table, values: Mapping[str
     else:
         stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
     return conn.execute(stmt.returning(literal_column("1"))).first() is not None
+
+
+@contextmanager
+def savepoint(conn: Connection, name: str = "scanpay_step") -> Iterator[None]:
+    """A plain SQL savepoint: an exception undoes what the block wrote, and propagates.
+
+    ``Connection.begin_nested`` does the same with more bookkeeping; this one
+    is for the hot path (every terminal request passes one).
+    """
+    conn.exec_driver_sql(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {name}")
+        conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+        raise
+    conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from .schema import accounts, ledger_lines, trades
@@ -41,6 +41,18 @@ def balance_of(conn: Connection, account_id: int) -> int:
     return int(value)
 
 
+_CREDIT = (
+    update(accounts)
+    .where(accounts.c.id == bindparam("b_id"))
+    .values(balance=accounts.c.balance + bindparam("b_delta"))
+    .returning(accounts.c.balance)
+)
+# A debit only happens if it leaves the balance at zero or above: two payments racing
+# on one account cannot both take the last points.
+_DEBIT = _CREDIT.where(accounts.c.balance + bindparam("b_delta") >= 0)
+_INSERT_LINE = insert(ledger_lines)
+
+
 def post(
     conn: Connection,
     account_id: int,
@@ -54,29 +66,23 @@ def post(
     note: str = "",
 ) -> int:
     """Change the balance by ``delta`` and write the line; return the new balance."""
-    stmt = (
-        update(accounts)
-        .where(accounts.c.id == account_id)
-        .values(balance=accounts.c.balance + delta)
-        .returning(accounts.c.balance)
-    )
-    if delta < 0:
-        stmt = stmt.where(accounts.c.balance >= -delta)
-    balance = conn.execute(stmt).scalar()
+    stmt = _DEBIT if delta < 0 else _CREDIT
+    balance = conn.execute(stmt, {"b_id": account_id, "b_delta": delta}).scalar()
     if balance is None:
         raise InsufficientBalance
     conn.execute(
-        insert(ledger_lines).values(
-            account_id=account_id,
-            delta=delta,
-            balance_after=balance,
-            kind=kind.value,
-            trade_id=trade_id,
-            refund_id=refund_id,
-            credit_id=credit_id,
-            note=note,
-            created_at_ms=now_ms,
-        )
+        _INSERT_LINE,
+        {
+            "account_id": account_id,
+            "delta": delta,
+            "balance_after": balance,
+            "kind": kind.value,
+            "trade_id": trade_id,
+            "refund_id": refund_id,
+            "credit_id": credit_id,
+            "note": note,
+            "created_at_ms": now_ms,
+        },
     )
     return int(balance)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from protocol.errors import ErrorCode
@@ -39,6 +39,7 @@ __all__ = [
     "find_member",
     "hash_pin",
     "lock_member",
+    "member_with_accounts",
     "no_pin_limit",
     "pin_matches",
     "record_pin_failure",
@@ -81,6 +82,16 @@ _MEMBER_COLUMNS = (
 )
 
 
+_MEMBER_BY_ID = select(*_MEMBER_COLUMNS).where(members.c.id == bindparam("b_id"))
+_MEMBER_BY_ID_FOR_UPDATE = _MEMBER_BY_ID.with_for_update()
+_ACCOUNT = select(accounts.c.id, accounts.c.balance).where(
+    accounts.c.member_id == bindparam("b_member_id"), accounts.c.kind == bindparam("b_kind")
+)
+_BALANCES = select(accounts.c.kind, accounts.c.balance).where(
+    accounts.c.member_id == bindparam("b_member_id")
+)
+
+
 def find_member(
     conn: Connection,
     *,
@@ -88,10 +99,12 @@ def find_member(
     member_no: str | None = None,
     for_update: bool = False,
 ) -> Member | None:
-    stmt = select(*_MEMBER_COLUMNS)
     if member_id is not None:
-        stmt = stmt.where(members.c.id == member_id)
-    elif member_no is not None:
+        by_id = _MEMBER_BY_ID_FOR_UPDATE if for_update else _MEMBER_BY_ID
+        found = conn.execute(by_id, {"b_id": member_id}).first()
+        return None if found is None else Member(*found)
+    stmt = select(*_MEMBER_COLUMNS)
+    if member_no is not None:
         stmt = stmt.where(members.c.member_no == member_no)
     else:
         raise ValueError("give member_id or member_no")
@@ -99,6 +112,48 @@ def find_member(
         stmt = stmt.with_for_update()
     row = conn.execute(stmt).first()
     return None if row is None else Member(*row)
+
+
+_MEMBER_WITH_ACCOUNTS = (
+    select(
+        *_MEMBER_COLUMNS,
+        accounts.c.kind.label("account_kind"),
+        accounts.c.id.label("account_id"),
+        accounts.c.balance.label("account_balance"),
+    )
+    .join(accounts, accounts.c.member_id == members.c.id)
+    .where(members.c.id == bindparam("b_id"))
+)
+_MEMBER_WITH_ACCOUNTS_FOR_UPDATE = _MEMBER_WITH_ACCOUNTS.with_for_update(of=members)
+_ACCOUNTS = select(accounts.c.kind, accounts.c.id, accounts.c.balance).where(
+    accounts.c.member_id == bindparam("b_member_id")
+)
+
+
+def member_with_accounts(
+    conn: Connection, member_id: int, *, for_update: bool = False
+) -> tuple[Member, dict[str, tuple[int, int]]]:
+    """The member and each account ``{kind: (account id, balance)}``.
+
+    With ``for_update`` the member's row stays locked until the transaction
+    ends, as :func:`find_member` does. On SQLite one joined read: the
+    transaction holds the whole database. On PostgreSQL the lock is taken
+    first and the accounts read after it: a joined ``FOR UPDATE OF members``
+    that waited for the lock would still return the accounts as they were
+    before the wait (READ COMMITTED re-reads only the locked row).
+    """
+    if for_update and conn.dialect.name != "sqlite":
+        member = find_member(conn, member_id=member_id, for_update=True)
+        if member is None:
+            raise LookupError(f"no member {member_id}")
+        held = conn.execute(_ACCOUNTS, {"b_member_id": member_id}).all()
+        return member, {str(kind): (int(id_), int(balance)) for kind, id_, balance in held}
+    stmt = _MEMBER_WITH_ACCOUNTS_FOR_UPDATE if for_update else _MEMBER_WITH_ACCOUNTS
+    rows = conn.execute(stmt, {"b_id": member_id}).all()
+    if not rows:
+        raise LookupError(f"no member {member_id}")
+    member = Member(*rows[0][: len(_MEMBER_COLUMNS)])
+    return member, {str(r.account_kind): (int(r.account_id), int(r.account_balance)) for r in rows}
 
 
 def hash_pin(pin: ClearPin) -> str:
@@ -156,18 +211,14 @@ def create_member(
 def account_of(conn: Connection, member_id: int, wallet: Issuer) -> tuple[int, int]:
     """The member's account for ``wallet``: (id, balance)."""
     account, balance = conn.execute(
-        select(accounts.c.id, accounts.c.balance).where(
-            accounts.c.member_id == member_id, accounts.c.kind == wallet.value
-        )
+        _ACCOUNT, {"b_member_id": member_id, "b_kind": wallet.value}
     ).one()
     return int(account), int(balance)
 
 
 def balances(conn: Connection, member_id: int) -> dict[str, int]:
     """``{"points": ..., "card": ...}``."""
-    rows = conn.execute(
-        select(accounts.c.kind, accounts.c.balance).where(accounts.c.member_id == member_id)
-    ).all()
+    rows = conn.execute(_BALANCES, {"b_member_id": member_id}).all()
     return {kind: int(balance) for kind, balance in rows}
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -25,7 +25,7 @@ from protocol.paycode import Issuer
 from .hashing import secret_hash
 from .schema import pay_codes
 
-__all__ = ["IssuedCode", "LiveCode", "bind", "check", "issue", "retire_slot"]
+__all__ = ["IssuedCode", "LiveCode", "bind", "check", "claim", "issue", "retire_slot"]
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,59 @@ def retire_slot(conn: Connection, member_id: int, slot: str, now_ms: int) -> int
     ).rowcount
 
 
+_CHECK = select(
+    pay_codes.c.id,
+    pay_codes.c.member_id,
+    pay_codes.c.wallet,
+    pay_codes.c.code_masked,
+    pay_codes.c.expires_at_ms,
+    pay_codes.c.superseded_at_ms,
+    pay_codes.c.trade_id,
+).where(pay_codes.c.code_hash == bindparam("b_code_hash"))
+_CHECK_FOR_UPDATE = _CHECK.with_for_update()
+_BIND = (
+    update(pay_codes)
+    .where(pay_codes.c.id == bindparam("b_id"), pay_codes.c.trade_id.is_(None))
+    .values(trade_id=bindparam("b_trade_id"))
+)
+
+
+_CLAIM = (
+    update(pay_codes)
+    .where(
+        pay_codes.c.code_hash == bindparam("b_code_hash"),
+        pay_codes.c.wallet == bindparam("b_wallet"),
+        pay_codes.c.trade_id.is_(None),
+        pay_codes.c.superseded_at_ms.is_(None),
+        pay_codes.c.expires_at_ms > bindparam("b_now"),
+    )
+    .values(trade_id=bindparam("b_trade_id"))
+    .returning(pay_codes.c.id, pay_codes.c.member_id, pay_codes.c.code_masked)
+)
+
+
+def claim(
+    conn: Connection, code: str, wallet: Issuer, trade_id: int, now_ms: int
+) -> LiveCode | ErrorCode:
+    """Bind a live code of ``wallet`` to the trade in one conditional UPDATE, or say why not.
+
+    The same rules as :func:`check` then :func:`bind`, in one statement when the
+    code is good; only a refused code is read again to tell why (CODE_INVALID,
+    CODE_EXPIRED, CODE_USED; a code of another wallet is CODE_INVALID, not bound).
+    """
+    params = {
+        "b_code_hash": secret_hash(code),
+        "b_wallet": wallet.value,
+        "b_now": now_ms,
+        "b_trade_id": trade_id,
+    }
+    row = conn.execute(_CLAIM, params).first()
+    if row is not None:
+        return LiveCode(row.id, row.member_id, wallet, row.code_masked)
+    found = check(conn, code, now_ms)
+    return ErrorCode.CODE_INVALID if isinstance(found, LiveCode) else found
+
+
 def check(
     conn: Connection, code: str, now_ms: int, *, for_update: bool = False, allow_bound: bool = False
 ) -> LiveCode | ErrorCode:
@@ -104,18 +157,8 @@ def check(
     A code that a refresh replaced counts as expired. With ``for_update`` the
     row stays locked (PostgreSQL) until the transaction ends.
     """
-    stmt = select(
-        pay_codes.c.id,
-        pay_codes.c.member_id,
-        pay_codes.c.wallet,
-        pay_codes.c.code_masked,
-        pay_codes.c.expires_at_ms,
-        pay_codes.c.superseded_at_ms,
-        pay_codes.c.trade_id,
-    ).where(pay_codes.c.code_hash == secret_hash(code))
-    if for_update:
-        stmt = stmt.with_for_update()
-    row = conn.execute(stmt).first()
+    stmt = _CHECK_FOR_UPDATE if for_update else _CHECK
+    row = conn.execute(stmt, {"b_code_hash": secret_hash(code)}).first()
     if row is None:
         return ErrorCode.CODE_INVALID
     if row.trade_id is not None and not allow_bound:
@@ -127,9 +170,5 @@ def check(
 
 def bind(conn: Connection, code_id: int, trade_id: int) -> bool:
     """Bind the code to the trade; False if another trade got it first."""
-    done = conn.execute(
-        update(pay_codes)
-        .where(pay_codes.c.id == code_id, pay_codes.c.trade_id.is_(None))
-        .values(trade_id=trade_id)
-    )
+    done = conn.execute(_BIND, {"b_id": code_id, "b_trade_id": trade_id})
     return done.rowcount == 1

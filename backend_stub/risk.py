@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.engine import Connection
 
 from .clock import s_to_ms
@@ -43,42 +44,49 @@ class RiskDecision:
 _PASS = RiskDecision("pass")
 
 
-def _member_figures(
-    conn: Connection, member_id: int, trade_id: int, now_ms: int, rules: Sequence[RiskRule]
-) -> dict[int, int]:
-    """Per rule (by position): the no-PIN count or the amount paid within its window."""
+def _figures_statement(shape: tuple[tuple[str, float], ...]) -> Any:
+    """The query for rules of this shape (kind, window); built once per shape, then reused."""
+    found = _STATEMENTS.get(shape)
+    if found is not None:
+        return found
     columns = []
-    for rule in rules:
-        since = now_ms - s_to_ms(rule.window_s)
-        if rule.kind == "no_pin_count":
-            columns.append(
-                func.coalesce(
-                    func.sum(
-                        case(
-                            (
-                                (trades.c.paid_at_ms > since) & trades.c.pin_deadline_ms.is_(None),
-                                1,
-                            ),
-                            else_=0,
-                        )
-                    ),
-                    0,
-                )
-            )
+    for i, (kind, _) in enumerate(shape):
+        since: Any = bindparam(f"b_since_{i}")
+        if kind == "no_pin_count":
+            paid_without_pin = (trades.c.paid_at_ms > since) & trades.c.pin_deadline_ms.is_(None)
+            columns.append(func.coalesce(func.sum(case((paid_without_pin, 1), else_=0)), 0))
         else:
             columns.append(
                 func.coalesce(
                     func.sum(case((trades.c.paid_at_ms > since, trades.c.amount_fen), else_=0)), 0
                 )
             )
-    longest = max(s_to_ms(r.window_s) for r in rules)
-    row = conn.execute(
-        select(*columns).where(
-            trades.c.member_id == member_id,
-            trades.c.id != trade_id,
-            trades.c.paid_at_ms > now_ms - longest,
-        )
-    ).one()
+    stmt = select(*columns).where(
+        trades.c.member_id == bindparam("b_member_id"),
+        trades.c.id != bindparam("b_trade_id"),
+        trades.c.paid_at_ms > bindparam("b_oldest"),
+    )
+    if len(_STATEMENTS) < 256:
+        _STATEMENTS[shape] = stmt
+    return stmt
+
+
+_STATEMENTS: dict[tuple[tuple[str, float], ...], Any] = {}
+
+
+def _member_figures(
+    conn: Connection, member_id: int, trade_id: int, now_ms: int, rules: Sequence[RiskRule]
+) -> dict[int, int]:
+    """Per rule (by position): the no-PIN count or the amount paid within its window."""
+    stmt = _figures_statement(tuple((r.kind, r.window_s) for r in rules))
+    params: dict[str, Any] = {
+        "b_member_id": member_id,
+        "b_trade_id": trade_id,
+        "b_oldest": now_ms - max(s_to_ms(r.window_s) for r in rules),
+    }
+    for i, rule in enumerate(rules):
+        params[f"b_since_{i}"] = now_ms - s_to_ms(rule.window_s)
+    row = conn.execute(stmt, params).one()
     return {i: int(value) for i, value in enumerate(row)}
 
 

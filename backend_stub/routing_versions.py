@@ -222,13 +222,16 @@ class _PlanCache:
 _CACHE = _PlanCache()
 
 
+_ACTIVE = (
+    select(routing_versions.c.version, routing_versions.c.digest)
+    .join(routing_active, routing_active.c.version == routing_versions.c.version)
+    .where(routing_active.c.id == 1)
+)
+
+
 def active(conn: Connection, utc_offset_min: int) -> ActiveRouting:
     """The configuration in force now, compiled."""
-    row = conn.execute(
-        select(routing_versions.c.version, routing_versions.c.digest)
-        .join(routing_active, routing_active.c.version == routing_versions.c.version)
-        .where(routing_active.c.id == 1)
-    ).first()
+    row = conn.execute(_ACTIVE).first()
     version, digest = (int(row.version), str(row.digest)) if row is not None else (0, "")
     return _compiled(conn, version, digest, utc_offset_min)
 

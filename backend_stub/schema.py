@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "pay_codes",
     "pin_envelopes",
     "pin_failures",
+    "rate_counters",
     "refunds",
     "routing_active",
     "routing_draft",
@@ -220,8 +222,20 @@ trades = Table(
     CheckConstraint("returned >= 0 AND returned <= charge", name="returned_in_range"),
     Index("ix_trades_state_deadline", "state", "pin_deadline_ms"),
     Index("ix_trades_member", "member_id", "id"),
-    Index("ix_trades_poll_at_ms", "poll_at_ms"),
-    Index("ix_trades_channel_trade_no", "channel", "channel_trade_no"),
+    # Partial (0004): trades of our own wallets have neither, and write no index page for them.
+    Index(
+        "ix_trades_poll_at_ms",
+        "poll_at_ms",
+        sqlite_where=text("poll_at_ms IS NOT NULL"),
+        postgresql_where=text("poll_at_ms IS NOT NULL"),
+    ),
+    Index(
+        "ix_trades_channel_trade_no",
+        "channel",
+        "channel_trade_no",
+        sqlite_where=text("channel_trade_no IS NOT NULL"),
+        postgresql_where=text("channel_trade_no IS NOT NULL"),
+    ),
 )
 
 refunds = Table(
@@ -512,4 +526,16 @@ cod_orders = Table(
     Column("created_at_ms", BigInteger, nullable=False),
     CheckConstraint("amount_fen > 0", name="amount_positive"),
     Index("ix_cod_orders_courier_day", "courier_id", "delivery_day"),
+)
+
+
+# -- gateway rate limits (0004) ----------------------------------------------------------
+
+rate_counters = Table(
+    "rate_counters",
+    metadata,
+    Column("key", String(80), primary_key=True),  # "t:<terminal_id>" | "m:<merchant_id>"
+    Column("until_ms", BigInteger, primary_key=True),  # the end of the window counted
+    Column("count", Integer, nullable=False),
+    # no index on until_ms: the purge once a minute scans a small table; every insert is cheaper
 )

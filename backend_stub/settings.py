@@ -21,7 +21,7 @@ from protocol.money import ExchangeRate
 __all__ = ["Settings", "add_setting_flags", "database_url_for", "settings_from_args"]
 
 _ENV_PREFIX = "SCANPAY_"
-_MAY_BE_ZERO = {"no_pin_limit_fen"}
+_MAY_BE_ZERO = {"no_pin_limit_fen", "rate_terminal", "rate_merchant"}
 _SIGNED = {"utc_offset_min"}
 
 
@@ -55,6 +55,15 @@ class Settings:
     sweep_interval_s: float = _setting(
         1.0, "how often the sweeper closes trades past their PIN deadline"
     )
+    # gateway limits and bulkheads (issue 9)
+    rate_terminal: int = _setting(20, "requests per rate window per terminal (0: no limit)")
+    rate_merchant: int = _setting(1000, "requests per rate window per merchant (0: no limit)")
+    rate_window_s: float = _setting(1.0, "the rate limits' window, shared by all instances")
+    max_body_bytes: int = _setting(65536, "largest request body; above it 413 REQUEST_TOO_LARGE")
+    db_concurrency: int = _setting(
+        32, "terminal requests at work at once per instance (bulkhead); above channel_concurrency"
+    )
+    db_queue: int = _setting(64, "terminal requests that may wait for a slot; beyond: SERVICE_BUSY")
     # routing and external channels
     utc_offset_min: int = _setting(
         480, "the stores' time zone, minutes east of UTC: business days, maintenance hours"

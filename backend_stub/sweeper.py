@@ -7,7 +7,9 @@ on PostgreSQL (another instance's sweeper, or a ``confirm`` holding a row,
 is skipped, never waited for) and under SQLite's write lock otherwise; the
 UPDATE is conditional on the state still being PIN_REQUIRED, so a trade a
 late ``confirm`` settled first stays settled. Once a minute it also forgets
-nonces that are out of the replay window and expired wallet sessions.
+nonces that are out of the replay window, expired wallet sessions and
+rate-limit windows that have ended. What it does is counted in
+``scanpay_sweeper_actions_total``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from protocol.models import TradeState
 
 from .context import Backend
 from .gateway import purge_nonces
+from .metrics import SWEEPER_ACTIONS
+from .rate_limits import purge_rate_counters
 from .schema import trades
 from .sessions import purge_sessions
 from .trades import close_expired
@@ -46,7 +50,9 @@ def sweep_once(backend: Backend) -> int:
     if not due:
         return 0
     with backend.db.write() as conn:
-        return close_expired(conn, now)
+        closed = close_expired(conn, now)
+    SWEEPER_ACTIONS.labels("closed_past_pin_deadline").inc(closed)
+    return closed
 
 
 class Sweeper(threading.Thread):
@@ -76,6 +82,11 @@ class Sweeper(threading.Thread):
         if now - self._last_housekeeping < _HOUSEKEEPING_MS:
             return
         with self.backend.db.write() as conn:
-            purge_nonces(conn, now)
-            purge_sessions(conn, now)
+            done = {
+                "purged_nonces": purge_nonces(conn, now),
+                "purged_sessions": purge_sessions(conn, now),
+                "purged_rate_counters": purge_rate_counters(conn, now),
+            }
+        for action, count in done.items():
+            SWEEPER_ACTIONS.labels(action).inc(count)
         self._last_housekeeping = now

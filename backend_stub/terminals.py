@@ -10,14 +10,17 @@ code cannot both win (the claim is one conditional UPDATE).
 from __future__ import annotations
 
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from protocol.errors import ErrorCode
 from protocol.models import EnrolRequest, EnrolResponse, TerminalKind
 
+from .db import Database
 from .errors import ApiError
 from .hashing import secret_hash
 from .keys import PinKey
@@ -25,6 +28,7 @@ from .schema import activation_codes, merchants, stores, terminals
 
 __all__ = [
     "Terminal",
+    "TerminalCache",
     "create_activation_code",
     "create_merchant",
     "create_store",
@@ -51,22 +55,71 @@ class Terminal:
         return f"Terminal(id={self.id!r}, store_id={self.store_id!r}, kind={self.kind!r})"
 
 
+_FIND_TERMINAL = (
+    select(
+        terminals.c.id,
+        terminals.c.store_id,
+        stores.c.merchant_id,
+        terminals.c.kind,
+        terminals.c.secret,
+        stores.c.name,
+    )
+    .join(stores, stores.c.id == terminals.c.store_id)
+    .where(terminals.c.id == bindparam("terminal_id"))
+)
+
+
+def _plausible_id(terminal_id: object) -> bool:
+    return isinstance(terminal_id, str) and 0 < len(terminal_id) <= 64
+
+
 def find_terminal(conn: Connection, terminal_id: object) -> Terminal | None:
-    if not isinstance(terminal_id, str) or not terminal_id or len(terminal_id) > 64:
+    if not _plausible_id(terminal_id):
         return None
-    row = conn.execute(
-        select(
-            terminals.c.id,
-            terminals.c.store_id,
-            stores.c.merchant_id,
-            terminals.c.kind,
-            terminals.c.secret,
-            stores.c.name,
-        )
-        .join(stores, stores.c.id == terminals.c.store_id)
-        .where(terminals.c.id == terminal_id)
-    ).first()
+    row = conn.execute(_FIND_TERMINAL, {"terminal_id": terminal_id}).first()
     return None if row is None else Terminal(*row)
+
+
+class TerminalCache:
+    """Enrolled terminals by id, read once per ``ttl_s`` per instance, outside any write lock.
+
+    A terminal's row never changes after enrolment (there is no re-keying or
+    revoking yet), so a cached entry cannot be wrong; the time limit bounds how
+    long an instance would keep one if that ever changes. Unknown ids are not
+    cached, so a terminal enrolled through another instance is found at once.
+    """
+
+    def __init__(self, db: Database, ttl_s: float = 60.0, size: int = 10_000) -> None:
+        self._db = db
+        self._ttl_s = ttl_s
+        self._size = size
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[float, Terminal]] = {}
+
+    def known(self, terminal_id: object) -> Terminal | None:
+        """The terminal if this instance has it in memory; never touches the database."""
+        if not isinstance(terminal_id, str):
+            return None
+        with self._lock:
+            found = self._entries.get(terminal_id)
+        if found is None or time.monotonic() - found[0] > self._ttl_s:
+            return None
+        return found[1]
+
+    def get(self, terminal_id: object) -> Terminal | None:
+        if not _plausible_id(terminal_id):
+            return None
+        cached = self.known(terminal_id)
+        if cached is not None:
+            return cached
+        with self._db.read() as conn:
+            terminal = find_terminal(conn, terminal_id)
+        if terminal is not None:
+            with self._lock:
+                if len(self._entries) >= self._size:
+                    self._entries.clear()
+                self._entries[terminal.id] = (time.monotonic(), terminal)
+        return terminal
 
 
 def create_merchant(conn: Connection, merchant_id: str, name: str, now_ms: int) -> None:

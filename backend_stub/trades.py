@@ -31,9 +31,9 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
-from sqlalchemy.exc import IntegrityError
 
 from protocol.errors import ErrorCode, message_for
 from protocol.models import PayRequest, Tender, TenderPart, TradePage, TradeState, TradeView
@@ -50,6 +50,7 @@ from .guide import tender_refusal
 from .hashing import fingerprint
 from .ledger import EntryKind, InsufficientBalance, post
 from .members import Member
+from .metrics import TRADE_OUTCOMES
 from .routing import External, OwnWallet, route
 from .routing_versions import ActiveRouting
 from .schema import trades
@@ -85,42 +86,44 @@ def request_fingerprint(request: Any) -> str:
     )
 
 
+# The statements of the payment path are built once: building one costs more than running it.
+_FIND_TRADE = select(trades).where(
+    trades.c.terminal_id == bindparam("b_terminal_id"),
+    trades.c.out_trade_no == bindparam("b_out_trade_no"),
+)
+_FIND_TRADE_FOR_UPDATE = _FIND_TRADE.with_for_update()
+_RELOAD = select(trades).where(trades.c.id == bindparam("b_id"))
+_INSERT_TRADE = {
+    name: dialect.insert(trades)
+    .on_conflict_do_nothing(index_elements=[trades.c.terminal_id, trades.c.out_trade_no])
+    .returning(trades.c.id)
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+}
+_UPDATE_TRADE = update(trades).where(trades.c.id == bindparam("b_id")).returning(*trades.c)
+
+
 def find_trade(
     conn: Connection, terminal_id: str, out_trade_no: str, *, for_update: bool = False
 ) -> Row[Any] | None:
-    stmt = select(trades).where(
-        trades.c.terminal_id == terminal_id, trades.c.out_trade_no == out_trade_no
-    )
-    if for_update:
-        stmt = stmt.with_for_update()
-    return conn.execute(stmt).first()
+    stmt = _FIND_TRADE_FOR_UPDATE if for_update else _FIND_TRADE
+    params = {"b_terminal_id": terminal_id, "b_out_trade_no": out_trade_no}
+    return conn.execute(stmt, params).first()
 
 
 def _reload(conn: Connection, trade_id: int) -> Row[Any]:
-    return conn.execute(select(trades).where(trades.c.id == trade_id)).one()
+    return conn.execute(_RELOAD, {"b_id": trade_id}).one()
 
 
 def insert_trade(conn: Connection, values: dict[str, Any], now_ms: int) -> int | None:
     """Insert a new trade; ``None`` if the terminal already has one with that number."""
-    stmt = (
-        insert(trades)
-        .values(
-            trade_no="SP" + secrets.token_hex(8).upper(),
-            created_at_ms=now_ms,
-            updated_at_ms=now_ms,
-            **values,
-        )
-        .returning(trades.c.id)
+    params = dict(
+        values,
+        trade_no="SP" + secrets.token_hex(8).upper(),
+        created_at_ms=now_ms,
+        updated_at_ms=now_ms,
     )
-    if conn.dialect.name == "sqlite":
-        # The transaction holds the whole database and the caller looked first:
-        # no conflict can happen, so skip the savepoint.
-        return int(conn.execute(stmt).scalar_one())
-    try:
-        with conn.begin_nested():
-            return int(conn.execute(stmt).scalar_one())
-    except IntegrityError:
-        return None
+    found = conn.execute(_INSERT_TRADE[conn.dialect.name], params).scalar()
+    return None if found is None else int(found)
 
 
 def set_outcome(
@@ -130,17 +133,20 @@ def set_outcome(
     state: TradeState,
     reason: ErrorCode | None = None,
     **values: Any,
-) -> None:
-    conn.execute(
-        update(trades)
-        .where(trades.c.id == trade_id)
-        .values(
+) -> Row[Any]:
+    """Record the trade's state (and other columns); returns the trade's row as it is now."""
+    row = conn.execute(
+        _UPDATE_TRADE,
+        dict(
+            values,
+            b_id=trade_id,
             state=state.value,
             reason=reason.value if reason else None,
             updated_at_ms=now_ms,
-            **values,
-        )
-    )
+        ),
+    ).one()
+    TRADE_OUTCOMES.labels(state.value, reason.value if reason else "").inc()
+    return row
 
 
 def _past_deadline(row: Row[Any], now_ms: int) -> bool:
@@ -155,7 +161,7 @@ def expire_if_due(conn: Connection, row: Row[Any], now_ms: int) -> Row[Any]:
     """Close a PIN_REQUIRED trade whose deadline passed; return the row as it is now."""
     if not _past_deadline(row, now_ms):
         return row
-    conn.execute(
+    closed = conn.execute(
         update(trades)
         .where(trades.c.id == row.id, trades.c.state == TradeState.PIN_REQUIRED.value)
         .values(
@@ -163,7 +169,8 @@ def expire_if_due(conn: Connection, row: Row[Any], now_ms: int) -> Row[Any]:
             reason=ErrorCode.TRADE_CLOSED.value,
             updated_at_ms=now_ms,
         )
-    )
+    ).rowcount
+    TRADE_OUTCOMES.labels(TradeState.CLOSED.value, ErrorCode.TRADE_CLOSED.value).inc(closed)
     return _reload(conn, row.id)
 
 
@@ -185,7 +192,7 @@ def close_expired(conn: Connection, now_ms: int, batch: int = 100) -> int:
     )
     if not ids:
         return 0
-    return conn.execute(
+    closed: int = conn.execute(
         update(trades)
         .where(trades.c.id.in_(ids), trades.c.state == TradeState.PIN_REQUIRED.value)
         .values(
@@ -194,6 +201,8 @@ def close_expired(conn: Connection, now_ms: int, batch: int = 100) -> int:
             updated_at_ms=now_ms,
         )
     ).rowcount
+    TRADE_OUTCOMES.labels(TradeState.CLOSED.value, ErrorCode.TRADE_CLOSED.value).inc(closed)
+    return closed
 
 
 def trade_view(
@@ -204,8 +213,12 @@ def trade_view(
     lang: str = "en",
     *,
     detail: bool = True,
+    held: dict[str, int] | None = None,
 ) -> TradeView:
-    """The trade as the terminal sees it; with ``detail``, the member's balances too."""
+    """The trade as the terminal sees it; with ``detail``, the member's balances too.
+
+    ``held``: the member's balances when the caller has just read them (the pay path).
+    """
     reason = ErrorCode(row.reason) if row.reason else None
     view = TradeView(
         out_trade_no=row.out_trade_no,
@@ -232,7 +245,7 @@ def trade_view(
     if view.state is TradeState.PIN_REQUIRED and row.pin_deadline_ms is not None:
         view.pin_deadline = ms_to_s(row.pin_deadline_ms)
     if detail and row.member_id is not None:
-        held = m.balances(conn, row.member_id)
+        held = held if held is not None else m.balances(conn, row.member_id)
         view.balance_points = held.get("points")
         view.balance_card_fen = held.get("card")
         if view.state is TradeState.PIN_REQUIRED:
@@ -272,31 +285,35 @@ def charge(
     now_ms: int,
     /,
     **values: Any,
-) -> None:
-    """Take ``amount`` from the account now (the member's row is locked); record the outcome."""
+) -> tuple[Row[Any], int | None]:
+    """Take ``amount`` from the account now (the member's row is locked); record the outcome.
+
+    Returns the trade's row and the account's new balance (None if nothing was taken).
+    """
     if member.frozen:
-        set_outcome(conn, trade_id, now_ms, TradeState.FAILED, ErrorCode.ACCOUNT_FROZEN, **values)
-        return
+        failed = ErrorCode.ACCOUNT_FROZEN
+        return set_outcome(conn, trade_id, now_ms, TradeState.FAILED, failed, **values), None
     try:
-        post(conn, account_id, -amount, EntryKind.PAY, now_ms, trade_id=trade_id)
+        balance = post(conn, account_id, -amount, EntryKind.PAY, now_ms, trade_id=trade_id)
     except InsufficientBalance:
-        set_outcome(
-            conn, trade_id, now_ms, TradeState.FAILED, ErrorCode.INSUFFICIENT_BALANCE, **values
-        )
-        return
-    set_outcome(conn, trade_id, now_ms, TradeState.SUCCESS, None, paid_at_ms=now_ms, **values)
+        failed = ErrorCode.INSUFFICIENT_BALANCE
+        return set_outcome(conn, trade_id, now_ms, TradeState.FAILED, failed, **values), None
+    paid = set_outcome(conn, trade_id, now_ms, TradeState.SUCCESS, paid_at_ms=now_ms, **values)
+    return paid, balance
+
+
+_SPENT = func.coalesce(func.sum(trades.c.amount_fen - trades.c.refunded_fen), 0)
+_SPENT_TODAY = select(_SPENT).where(
+    trades.c.member_id == bindparam("b_member_id"),
+    trades.c.id != bindparam("b_trade_id"),
+    trades.c.state.in_(_COUNTS_AGAINST_LIMIT),
+    trades.c.created_at_ms > bindparam("b_since"),
+)
 
 
 def _spent_today(conn: Connection, member_id: int, trade_id: int, now_ms: int) -> int:
-    total = conn.execute(
-        select(func.coalesce(func.sum(trades.c.amount_fen - trades.c.refunded_fen), 0)).where(
-            trades.c.member_id == member_id,
-            trades.c.id != trade_id,
-            trades.c.state.in_(_COUNTS_AGAINST_LIMIT),
-            trades.c.created_at_ms > now_ms - _DAY_MS,
-        )
-    ).scalar_one()
-    return int(total)
+    params = {"b_member_id": member_id, "b_trade_id": trade_id, "b_since": now_ms - _DAY_MS}
+    return int(conn.execute(_SPENT_TODAY, params).scalar_one())
 
 
 def _replay(
@@ -316,9 +333,6 @@ def pay(
     conn: Connection, call: Call, request: PayRequest, backend: Backend
 ) -> TradeView | Continue:
     settings = backend.settings
-    existing = find_trade(conn, call.terminal_id, request.out_trade_no)
-    if existing is not None:
-        return _replay(conn, call, existing, request, settings)
     where = route(request.payment_code)
     issuer = where.wallet if isinstance(where, OwnWallet) else where.issuer
     routing = routing_versions.active(conn, settings.utc_offset_min)
@@ -326,9 +340,9 @@ def pay(
     to_take = 0 if isinstance(where, External) else amount
     if issuer is Issuer.POINTS:
         to_take = settings.rate.points_for_fen(amount)
-        if to_take == 0:
-            raise ApiError(ErrorCode.BAD_REQUEST, "amount_fen: too small to pay with points")
     others = [t.model_dump(mode="json") for t in request.other_tenders]
+    # The insert comes first (no look beforehand): a number this terminal used
+    # before conflicts and is answered from the trade that has it.
     trade_id = insert_trade(
         conn,
         {
@@ -348,10 +362,12 @@ def pay(
         },
         call.now_ms,
     )
-    if trade_id is None:  # another request with this number won the race
+    if trade_id is None:  # the terminal used this number before (or a twin request just did)
         existing = find_trade(conn, call.terminal_id, request.out_trade_no)
         assert existing is not None
         return _replay(conn, call, existing, request, settings)
+    if issuer is Issuer.POINTS and to_take == 0:  # the savepoint takes the trade back out
+        raise ApiError(ErrorCode.BAD_REQUEST, "amount_fen: too small to pay with points")
 
     def view(conn2: Connection, now_ms: int) -> TradeView:
         return trade_view(conn2, _reload(conn2, trade_id), now_ms, settings, call.lang)
@@ -372,7 +388,12 @@ def pay(
         if work is not None:
             return Continue(work, lambda conn2, _: view(conn2, backend.now_ms()))
     else:
-        _pay_from_wallet(conn, call, trade_id, request, where.wallet, to_take, settings, routing)
+        done = _pay_from_wallet(
+            conn, call, trade_id, request, where.wallet, to_take, settings, routing
+        )
+        if done is not None:  # the row and balances are at hand: no need to read them again
+            row, held = done
+            return trade_view(conn, row, call.now_ms, settings, call.lang, held=held)
     return view(conn, call.now_ms)
 
 
@@ -392,19 +413,18 @@ def _pay_from_wallet(
     to_take: int,
     settings: Settings,
     routing: ActiveRouting,
-) -> None:
+) -> tuple[Row[Any], dict[str, int] | None] | None:
+    """The payment from one of our wallets: the final row and the member's balances (if known).
+
+    None when the trade waits for the PIN (the view then reads what it needs).
+    """
     now = call.now_ms
-    code = paycodes.check(conn, request.payment_code, now, for_update=True)
+    code = paycodes.claim(conn, request.payment_code, wallet, trade_id, now)
     if isinstance(code, ErrorCode):
-        set_outcome(conn, trade_id, now, TradeState.FAILED, code, charge=0)
-        return
-    if code.wallet is not wallet or not paycodes.bind(conn, code.id, trade_id):
-        reason = ErrorCode.CODE_INVALID if code.wallet is not wallet else ErrorCode.CODE_USED
-        set_outcome(conn, trade_id, now, TradeState.FAILED, reason, charge=0)
-        return
-    member = m.find_member(conn, member_id=code.member_id, for_update=True)
-    assert member is not None
-    account_id, balance = m.account_of(conn, member.id, wallet)
+        return set_outcome(conn, trade_id, now, TradeState.FAILED, code, charge=0), None
+    member, accounts = m.member_with_accounts(conn, code.member_id, for_update=True)
+    account_id, balance = accounts[wallet.value]
+    held = {kind: held_balance for kind, (_, held_balance) in accounts.items()}
     known: dict[str, Any] = {
         "member_id": member.id,
         "account_id": account_id,
@@ -412,8 +432,8 @@ def _pay_from_wallet(
     }
     amount = request.amount_fen
     if member.frozen:
-        set_outcome(conn, trade_id, now, TradeState.FAILED, ErrorCode.ACCOUNT_FROZEN, **known)
-        return
+        failed = ErrorCode.ACCOUNT_FROZEN
+        return set_outcome(conn, trade_id, now, TradeState.FAILED, failed, **known), held
     if request.allow_partial and 0 < balance < to_take:
         amount, to_take = _partial(balance, wallet, settings)
         known |= {"amount_fen": amount, "charge": to_take}
@@ -421,11 +441,11 @@ def _pay_from_wallet(
         amount > settings.max_trade_fen
         or _spent_today(conn, member.id, trade_id, now) + amount > settings.max_day_fen
     ):
-        set_outcome(conn, trade_id, now, TradeState.FAILED, ErrorCode.OVER_LIMIT, **known)
-        return
+        failed = ErrorCode.OVER_LIMIT
+        return set_outcome(conn, trade_id, now, TradeState.FAILED, failed, **known), held
     if balance < to_take:
-        set_outcome(conn, trade_id, now, TradeState.FAILED, ErrorCode.INSUFFICIENT_BALANCE, **known)
-        return
+        failed = ErrorCode.INSUFFICIENT_BALANCE
+        return set_outcome(conn, trade_id, now, TradeState.FAILED, failed, **known), held
     no_pin = amount <= m.no_pin_limit(member, settings)
     judged = risk.evaluate(
         conn,
@@ -439,11 +459,13 @@ def _pay_from_wallet(
     )
     known["risk"] = judged.note
     if judged.action == "decline":
-        set_outcome(conn, trade_id, now, TradeState.FAILED, ErrorCode.RISK_DECLINED, **known)
-        return
+        failed = ErrorCode.RISK_DECLINED
+        return set_outcome(conn, trade_id, now, TradeState.FAILED, failed, **known), held
     if no_pin and judged.action == "pass":
-        charge(conn, trade_id, account_id, to_take, member, now, **known)
-        return
+        row, new_balance = charge(conn, trade_id, account_id, to_take, member, now, **known)
+        if new_balance is not None:
+            held[wallet.value] = new_balance
+        return row, held
     deadline = now + s_to_ms(settings.pin_deadline_s)
     set_outcome(
         conn,
@@ -464,3 +486,4 @@ def _pay_from_wallet(
         amount=format_fen(amount),
         store=call.terminal.store_name,
     )
+    return None

@@ -33,6 +33,7 @@ MODULES = [
     "bench.serial",
     "bench.pos_scan",
     "bench.routing",
+    "bench.backend",
     "bench.load",
 ]
 

@@ -80,6 +80,7 @@ class ErrorCode(StrEnum):
     ACTIVATION_CODE_INVALID = "ACTIVATION_CODE_INVALID"
     DUPLICATE_REQUEST_NUMBER = "DUPLICATE_REQUEST_NUMBER"
     NOT_AUTHORISED = "NOT_AUTHORISED"
+    REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
     # the service
     SERVICE_BUSY = "SERVICE_BUSY"
     CHANNEL_UNAVAILABLE = "CHANNEL_UNAVAILABLE"
@@ -311,6 +312,12 @@ ERRORS: dict[ErrorCode, ErrorInfo] = {
     ),
     ErrorCode.NOT_AUTHORISED: ErrorInfo(
         _R, 403, "Not allowed. Sign in again.", "无权访问，请重新登录。"
+    ),
+    ErrorCode.REQUEST_TOO_LARGE: ErrorInfo(
+        _R,
+        413,
+        "The request is too large. Nothing was done.",
+        "请求内容过大，未做任何处理。",
     ),
     ErrorCode.SERVICE_BUSY: ErrorInfo(
         _S, 429, "The service is busy. Please try again in a moment.", "服务繁忙，请稍后再试。"

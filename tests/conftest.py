@@ -36,6 +36,9 @@ from tests.harness import (
 )
 
 FAST_SETTINGS = {"code_ttl_s": 1.5, "pin_deadline_s": 2, "sweep_interval_s": 0.2}
+# Tests fire requests far faster than a till: the rate limits are raised out of their way
+# (tests/backend/test_limits.py starts instances with low ones).
+TEST_SETTINGS = {"rate_terminal": 100_000, "rate_merchant": 1_000_000}
 
 
 @dataclass
@@ -65,7 +68,9 @@ class LiveBackend:
 
     def sibling(self, data_dir: Path, **settings: Any) -> LiveBackend:
         """Another ``serve`` on the same database (different settings allowed)."""
-        server = BackendServer(data_dir, self.server.database_url, settings).start()
+        server = BackendServer(
+            data_dir, self.server.database_url, {**TEST_SETTINGS, **settings}
+        ).start()
         return LiveBackend(self.kind, server, Operator(server.url, self.token), self.seeded)
 
     @property
@@ -104,7 +109,7 @@ def _start(
     data_dir: Path, database_url: str | None, kind: str, settings: dict[str, Any] | None = None
 ) -> LiveBackend:
     """Seed a database, start ``serve`` on it (with ``settings`` as flags), and wrap it."""
-    server = BackendServer(data_dir, database_url, dict(settings or {}))
+    server = BackendServer(data_dir, database_url, {**TEST_SETTINGS, **(settings or {})})
     seeded, token = seed_and_token(server)
     server.start()
     return LiveBackend(kind, server, Operator(server.url, token), seeded)

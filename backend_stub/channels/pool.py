@@ -46,6 +46,7 @@ class _Lane:
         self.adapter = adapter
         self.slots = threading.BoundedSemaphore(size)
         self.busy = 0
+        self.rejected = 0  # calls refused because every slot was taken
         self.busy_lock = threading.Lock()
         self.executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"ch-{adapter.id}")
 
@@ -97,6 +98,8 @@ class ChannelPool:
             return CallResult(spec.id, kind, answer, elapsed)
 
         if self.stop.is_set() or not lane.slots.acquire(blocking=False):
+            with lane.busy_lock:
+                lane.rejected += 1
             return result(ChannelAnswer(ChannelStatus.DECLINED, "BULKHEAD_FULL", sent=False))
 
         def run() -> ChannelAnswer:
@@ -125,9 +128,15 @@ class ChannelPool:
 
     def in_flight(self) -> dict[str, int]:
         """Calls running now, per channel, in this instance."""
+        return {cid: lane.busy for cid, lane in self._lanes_now()}
+
+    def refused(self) -> dict[str, int]:
+        """Calls refused so far because the channel's slots were all taken, per channel."""
+        return {cid: lane.rejected for cid, lane in self._lanes_now()}
+
+    def _lanes_now(self) -> list[tuple[str, _Lane]]:
         with self._lock:
-            lanes = [(cid, lane) for cid, (_, lane) in self._lanes.items()]
-        return {cid: lane.busy for cid, lane in lanes}
+            return [(cid, lane) for cid, (_, lane) in self._lanes.items()]
 
     def close(self) -> None:
         self.stop.set()

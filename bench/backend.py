@@ -1,0 +1,362 @@
+"""Backend benchmark: signed no-PIN ``pay`` beside the same server's signed ``echo`` (DESIGN.md 14).
+
+    .venv/bin/python -m bench.backend [--seconds 5] [--levels 1,8,32] [--only sqlite]
+
+For SQLite (WAL, ``synchronous=FULL``) and then PostgreSQL (``fsync=on``,
+``synchronous_commit=on``), in one run on this machine:
+
+- the database's raw commit ceiling: one connection doing ``INSERT`` +
+  ``COMMIT`` in a loop (SQLite: the same file system as the server's file;
+  PostgreSQL: the same server, a scratch table);
+- the load generator's own ceiling: ``wrk`` (Debian's, C, keep-alive) doing
+  plain GETs of ``/healthz``, which answers without touching the database;
+- at each concurrency (wrk connections = concurrent terminals): the signed
+  ``echo`` (signature check, nonce recorded in the database, signed answer),
+  then the signed no-PIN ``pay`` (a points payment of CNY 1.00: the whole
+  money path, one transaction, committed to disk before the answer).
+
+The requests are prepared before the clock starts: members and their
+payment codes are made in the database directly (each member pays at most 8
+times, under the built-in risk rule of 10 no-PIN payments a day), and every
+body is signed with a unique nonce, a fresh timestamp and, for ``pay``, its
+own code and ``out_trade_no``. wrk sends each body once (``bench/backend_wrk.lua``)
+and counts answers that are not HTTP 200 or not what was expected
+(``"state":"SUCCESS"`` for pay, ``"code":"OK"`` for echo); a run with any is
+reported as invalid. The server runs with its rate limits raised out of the
+way (the limiter still counts every request), everything else default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+if not __package__:
+    raise SystemExit("run me as: python -m bench.backend")
+
+import psycopg
+
+from backend_stub.db import Database
+from backend_stub.terminals import create_terminal
+from bench.table import Row
+from protocol import replay, signing
+from protocol.models import TerminalKind
+from tests.harness import BackendServer, PostgresServer, issue_codes
+
+HERE = Path(__file__).resolve().parent
+LUA = HERE / "backend_wrk.lua"
+PAYS_PER_MEMBER = 8
+AMOUNT_FEN = 100
+SERVER_SETTINGS = {"rate_terminal": 1_000_000, "rate_merchant": 10_000_000}
+
+
+@dataclass(frozen=True)
+class Result:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    invalid: str
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def sqlite_commit_ceiling(directory: Path, seconds: float) -> float:
+    """Commits per second of one connection, WAL + synchronous=FULL, one small row each."""
+    path = directory / "ceiling.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)")
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO t (v) VALUES (?)", (uuid.uuid4().hex,))
+        conn.execute("COMMIT")
+        count += 1
+    elapsed = time.perf_counter() - started
+    conn.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return count / elapsed
+
+
+def postgres_commit_ceiling(url: str, seconds: float) -> float:
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_ceiling (id bigserial PRIMARY KEY, v text)")
+        count, started = 0, time.perf_counter()
+        while time.perf_counter() - started < seconds:
+            conn.execute("INSERT INTO bench_ceiling (v) VALUES (%s)", (uuid.uuid4().hex,))
+            count += 1
+        elapsed = time.perf_counter() - started
+        conn.execute("DROP TABLE bench_ceiling")
+    return count / elapsed
+
+
+class Load:
+    """Terminals and unused payment codes in the server's database, made before the clock starts."""
+
+    def __init__(self, database_url: str, terminals: int) -> None:
+        self.database_url = database_url
+        db = Database(database_url)
+        now = int(time.time() * 1000)
+        with db.write() as conn:
+            made = [
+                create_terminal(conn, "S0001", TerminalKind.POS, f"bench-{i}", now)
+                for i in range(terminals)
+            ]
+        db.dispose()
+        self.terminals = [(t.id, t.secret) for t in made]
+
+    def take_codes(self, count: int) -> list[str]:
+        return issue_codes(
+            self.database_url,
+            count,
+            per_member=PAYS_PER_MEMBER,
+            points=AMOUNT_FEN * PAYS_PER_MEMBER,
+        )
+
+
+def _signed(terminal: tuple[str, str], fields: dict[str, Any]) -> str:
+    terminal_id, secret = terminal
+    body = dict(fields, terminal_id=terminal_id, timestamp=replay.now_s(), nonce=replay.new_nonce())
+    body["sign"] = signing.sign(body, secret)
+    return json.dumps(body, separators=(",", ":"))
+
+
+def write_bodies(directory: Path, bodies: list[str], threads: int) -> None:
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    for n in range(threads):
+        (directory / f"{n}.txt").write_text("\n".join(bodies[n::threads]) + "\n")
+
+
+def wrk(url: str, bodies_dir: str, connections: int, seconds: float, expect: str = "") -> Result:
+    threads = min(connections, 2)
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA),
+        url,
+        "--",
+        bodies_dir,
+        expect,
+    ]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    figures = json.loads(out.strip().splitlines()[-1])
+    problems = [
+        f"{figures[k]} {k}"
+        for k in ("non_200", "unexpected", "exhausted", "socket_errors")
+        if figures[k]
+    ]
+    return Result(
+        figures["requests"],
+        figures["seconds"],
+        figures["p50_us"] / 1000,
+        figures["p99_us"] / 1000,
+        ", ".join(problems),
+    )
+
+
+def _bodies_needed(best_rate: float, seconds: float) -> int:
+    return int(best_rate * seconds * 1.6) + 500
+
+
+@dataclass
+class Measured:
+    """One database's figures: its commit ceiling, wrk against /healthz, echo and pay per level."""
+
+    kind: str
+    commits_per_s: float
+    ceiling: Result
+    levels: dict[int, tuple[Result, Result]]  # clients -> (echo, pay)
+    verified: bool
+
+
+def run_database(
+    kind: str,
+    server: BackendServer,
+    database_url: str,
+    levels: list[int],
+    seconds: float,
+    commits_per_s: float,
+) -> Measured:
+    work = Path(tempfile.mkdtemp(prefix="scanpay-bench-"))
+    load = Load(database_url, max(levels))
+    try:
+        ceiling = wrk(server.url + "/healthz", "-", max(levels), seconds)
+        print(
+            f"  wrk's own ceiling, GET /healthz (no database), {max(levels)} connections: "
+            f"{ceiling.rate:8.0f} req/s  p50 {ceiling.p50_ms:.2f} ms  p99 {ceiling.p99_ms:.2f} ms"
+        )
+        print(
+            f"  {'clients':>7}  {'echo/s':>8} {'p50':>7} {'p99':>7}   "
+            f"{'pay/s':>8} {'p50':>7} {'p99':>7}   {'pay/echo':>8} {'p99 x':>6}"
+        )
+        best = ceiling.rate
+        measured = Measured(kind, commits_per_s, ceiling, {}, verified=False)
+        for level in levels:
+            threads = min(level, 2)
+            count = _bodies_needed(best, seconds)
+            echo_bodies = [_signed(load.terminals[i % level], {}) for i in range(count)]
+            write_bodies(work / "echo", echo_bodies, threads)
+            echo = wrk(server.url + "/v1/echo", str(work / "echo"), level, seconds, '"code":"OK"')
+            count = _bodies_needed(echo.rate, seconds)
+            codes = load.take_codes(count)
+            pay_bodies = [
+                _signed(
+                    load.terminals[i % level],
+                    {
+                        "out_trade_no": uuid.uuid4().hex[:24],
+                        "payment_code": code,
+                        "amount_fen": AMOUNT_FEN,
+                    },
+                )
+                for i, code in enumerate(codes)
+            ]
+            write_bodies(work / "pay", pay_bodies, threads)
+            pay = wrk(
+                server.url + "/v1/pay", str(work / "pay"), level, seconds, '"state":"SUCCESS"'
+            )
+            print(
+                f"  {level:>7}  {echo.rate:8.0f} {echo.p50_ms:6.2f}ms {echo.p99_ms:6.2f}ms   "
+                f"{pay.rate:8.0f} {pay.p50_ms:6.2f}ms {pay.p99_ms:6.2f}ms   "
+                f"{pay.rate / echo.rate:8.2f} {pay.p99_ms / echo.p99_ms:6.2f}"
+            )
+            measured.levels[level] = (echo, pay)
+            for name, result in (("echo", echo), ("pay", pay)):
+                if result.invalid:
+                    print(f"    INVALID {name} run at {level}: {result.invalid}")
+        verified = server.run_cli("verify", check=False)
+        measured.verified = verified.returncode == 0
+        print(f"  verify after the run: {verified.stdout.strip().splitlines()[0]}")
+        return measured
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(levels: list[int], seconds: float, only: str | None = None) -> list[Measured]:
+    """Both databases (or ``only`` one), printing as it goes; the figures of each."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk (make setup does)")
+    settings: dict[str, Any] = dict(SERVER_SETTINGS)
+    print(
+        f"bench.backend: {os.cpu_count()} cores, {seconds:g} s per run, "
+        f"wrk -t min(c,2) -c <clients>, server settings {settings}"
+    )
+    measured: list[Measured] = []
+    if only in (None, "sqlite"):
+        data = Path(tempfile.mkdtemp(prefix="scanpay-bench-sqlite-", dir=HERE.parent))
+        server = BackendServer(data, None, settings)
+        try:
+            server.run_cli("seed-demo")
+            server.start()
+            print(f"\nSQLite (WAL, synchronous=FULL), {data}")
+            ceiling = sqlite_commit_ceiling(data, 2.0)
+            print(f"  fsync'd SQLite commits, one connection: {ceiling:8.0f} commits/s")
+            url = f"sqlite:///{data / 'scanpay.db'}"
+            measured.append(run_database("SQLite", server, url, levels, seconds, ceiling))
+        finally:
+            server.stop()
+            shutil.rmtree(data, ignore_errors=True)
+    if only in (None, "postgresql"):
+        postgres = PostgresServer(durable=True).start()
+        data = Path(tempfile.mkdtemp(prefix="scanpay-bench-pg-"))
+        try:
+            url = postgres.create_database("scanpay_bench")
+            server = BackendServer(data, url, settings)
+            server.run_cli("seed-demo")
+            server.start()
+            try:
+                print("\nPostgreSQL (fsync=on, synchronous_commit=on), same machine")
+                ceiling = postgres_commit_ceiling(url, 2.0)
+                print(f"  PostgreSQL commits, one connection: {ceiling:8.0f} commits/s")
+                measured.append(run_database("PostgreSQL", server, url, levels, seconds, ceiling))
+            finally:
+                server.stop()
+        finally:
+            postgres.stop()
+            shutil.rmtree(data, ignore_errors=True)
+    return measured
+
+
+def rows(seconds: float = 3.0, levels: tuple[int, ...] = (1, 8, 32)) -> list[Row]:
+    """For ``make bench``: pay beside echo at each level, SQLite and PostgreSQL (DESIGN.md 14)."""
+    table: list[Row] = []
+    for found in run(list(levels), seconds):
+        where = f"backend, {found.kind}"
+        best_echo = max(echo.rate for echo, _ in found.levels.values())
+        table.append(
+            Row(
+                f"{where}: the client (wrk) on GET /healthz, no database, {max(levels)} clients",
+                found.ceiling.rate,
+                "req/s",
+                "the best signed echo/s (the client must outrun the server)",
+                best_echo,
+            )
+        )
+        table.append(
+            Row(
+                f"{where}: durable commits/s, one connection (raw ceiling)",
+                found.commits_per_s,
+                "/s",
+                "the best signed echo/s",
+                best_echo,
+            )
+        )
+        for level, (echo, pay) in found.levels.items():
+            valid = not echo.invalid and not pay.invalid and found.verified
+            table.append(
+                Row(
+                    f"{where}: signed no-PIN pay/s, {level} concurrent",
+                    pay.rate,
+                    "req/s",
+                    "signed echo/s, same server and clients",
+                    echo.rate,
+                    "pay >= 0.5x echo",
+                    valid and pay.rate >= 0.5 * echo.rate,
+                )
+            )
+            table.append(
+                Row(
+                    f"{where}: pay p99, {level} concurrent",
+                    pay.p99_ms,
+                    "ms",
+                    "echo p99",
+                    echo.p99_ms,
+                    "pay p99 <= 2x echo p99",
+                    valid and pay.p99_ms <= 2 * echo.p99_ms,
+                )
+            )
+    return table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="each wrk run (default 5)")
+    parser.add_argument("--levels", default="1,8,32", help="concurrent clients (default 1,8,32)")
+    parser.add_argument("--only", choices=["sqlite", "postgresql"], default=None)
+    args = parser.parse_args()
+    run([int(x) for x in args.levels.split(",")], args.seconds, args.only)
+
+
+if __name__ == "__main__":
+    main()
