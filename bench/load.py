@@ -15,10 +15,10 @@ Two targets, one after the other, each started fresh in a temporary directory:
 Before the run, ``--terminals`` terminals are enrolled (each its own
 identity and secret, its own connection), and members with their payment
 codes are made in the database with the backend's own functions
-(``members.create_member``, ``paycodes.issue``), 8 codes per member: the
-backend's risk rule asks for the PIN after 10 no-PIN payments a member
-makes in a day, and this measures no-PIN payments. The codes are made to
-live 30 minutes so that they stay valid through the run.
+(``tests.harness.issue_codes``, as ``bench.backend`` does), 8 codes per
+member: the backend's risk rule asks for the PIN after 10 no-PIN payments a
+member makes in a day, and this measures no-PIN payments. The codes live an
+hour, so they stay valid through the run.
 
 Each terminal sends one request at a time on its own keep-alive connection,
 like a till. ``--client sdk`` (the default): each terminal is the terminal
@@ -65,21 +65,17 @@ if not __package__:
 import httpx
 from sqlalchemy import text
 
-from backend_stub import members, paycodes
-from backend_stub.clock import SystemClock
 from backend_stub.db import Database
 from bench.backend import SERVER_SETTINGS
 from bench.table import Row
 from protocol import replay, signing
 from protocol.errors import ScanPayError
 from protocol.models import TradeState, TradeView
-from protocol.paycode import Issuer
 from terminal_sdk.client import ScanPayClient
 from terminal_sdk.credentials import Credentials
-from tests.harness import BackendServer, Operator, PostgresServer, seed_and_token
+from tests.harness import BackendServer, Operator, PostgresServer, issue_codes, seed_and_token
 
 CODES_PER_MEMBER = 8  # under the risk rule's 10 no-PIN payments a day
-CODE_LIFE_MS = 30 * 60 * 1000
 READ_TIMEOUT_S = 30.0
 
 
@@ -355,30 +351,12 @@ def enrol_terminals(target: Target, count: int) -> list[LoadTerminal]:
 def make_codes(target: Target, terminals: list[LoadTerminal], per_terminal: int) -> float:
     """Members and their codes, made in the database before the run; returns the seconds taken."""
     started = time.perf_counter()
-    db = Database(target.database_url)
-    now = SystemClock().now_ms()
-    wanted = len(terminals) * per_terminal
-    codes: list[str] = []
-    try:
-        with db.write() as conn:
-            number = 0
-            while len(codes) < wanted:
-                member = members.create_member(
-                    conn,
-                    member_no=f"L{now % 10**8}{number:06d}",
-                    phone=f"137{number:08d}",
-                    name="Load",
-                    now_ms=now,
-                    points=1_000_000,
-                )
-                number += 1
-                for slot in range(CODES_PER_MEMBER):
-                    issued = paycodes.issue(
-                        conn, member.id, Issuer.POINTS, f"load-{slot}", now, CODE_LIFE_MS
-                    )
-                    codes.append(issued.code)
-    finally:
-        db.dispose()
+    codes = issue_codes(
+        target.database_url,
+        len(terminals) * per_terminal,
+        per_member=CODES_PER_MEMBER,
+        points=1_000_000,
+    )
     for n, terminal in enumerate(terminals):  # one member's codes spread over terminals
         terminal.codes = [(codes[i], 100 + (i % 400)) for i in range(n, len(codes), len(terminals))]
     return time.perf_counter() - started
