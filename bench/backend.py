@@ -49,9 +49,8 @@ import psycopg
 from backend_stub.db import Database
 from backend_stub.terminals import create_terminal
 from bench.table import Row
-from protocol import replay, signing
 from protocol.models import TerminalKind
-from tests.harness import BackendServer, PostgresServer, issue_codes
+from tests.harness import BackendServer, PostgresServer, issue_codes, signed_request
 
 HERE = Path(__file__).resolve().parent
 LUA = HERE / "backend_wrk.lua"
@@ -131,10 +130,7 @@ class Load:
 
 
 def _signed(terminal: tuple[str, str], fields: dict[str, Any]) -> str:
-    terminal_id, secret = terminal
-    body = dict(fields, terminal_id=terminal_id, timestamp=replay.now_s(), nonce=replay.new_nonce())
-    body["sign"] = signing.sign(body, secret)
-    return json.dumps(body, separators=(",", ":"))
+    return json.dumps(signed_request(*terminal, fields), separators=(",", ":"))
 
 
 def write_bodies(directory: Path, bodies: list[str], threads: int) -> None:

@@ -68,12 +68,19 @@ from sqlalchemy import text
 from backend_stub.db import Database
 from bench.backend import SERVER_SETTINGS
 from bench.table import Row
-from protocol import replay, signing
+from protocol import signing
 from protocol.errors import ScanPayError
 from protocol.models import TradeState, TradeView
 from terminal_sdk.client import ScanPayClient
 from terminal_sdk.credentials import Credentials
-from tests.harness import BackendServer, Operator, PostgresServer, issue_codes, seed_and_token
+from tests.harness import (
+    BackendServer,
+    Operator,
+    PostgresServer,
+    issue_codes,
+    seed_and_token,
+    signed_request,
+)
 
 CODES_PER_MEMBER = 8  # under the risk rule's 10 no-PIN payments a day
 READ_TIMEOUT_S = 30.0
@@ -365,11 +372,7 @@ def make_codes(target: Target, terminals: list[LoadTerminal], per_terminal: int)
 def presign(terminal: LoadTerminal, path: str, fields: list[dict[str, Any]]) -> list[Any]:
     out = []
     for extra in fields:
-        body = dict(extra)
-        body.update(
-            terminal_id=terminal.terminal_id, timestamp=replay.now_s(), nonce=replay.new_nonce()
-        )
-        body["sign"] = signing.sign(body, terminal.secret)
+        body = signed_request(terminal.terminal_id, terminal.secret, extra)
         out.append((http_post("127.0.0.1", terminal.port, path, body), body))
     return out
 

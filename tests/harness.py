@@ -262,6 +262,26 @@ class Reply:
         return self.body.data or {}
 
 
+def signed_request(
+    terminal_id: str,
+    secret: str,
+    fields: dict[str, Any],
+    *,
+    timestamp: int | None = None,
+    nonce: str | None = None,
+) -> dict[str, Any]:
+    """A terminal request body as the SDK sends it: ``fields`` (None dropped), identity, time,
+    a fresh nonce, and the signature over all of it."""
+    body = {k: v for k, v in fields.items() if v is not None}
+    body.update(
+        terminal_id=terminal_id,
+        timestamp=replay.now_s() if timestamp is None else timestamp,
+        nonce=nonce or replay.new_nonce(),
+    )
+    body["sign"] = signing.sign(body, secret)
+    return body
+
+
 class SignedClient:
     """A terminal: signs requests, and refuses answers that are not signed for it."""
 
@@ -287,14 +307,9 @@ class SignedClient:
     def signed_body(
         self, fields: dict[str, Any], *, timestamp: int | None = None, nonce: str | None = None
     ) -> dict[str, Any]:
-        body = {k: v for k, v in fields.items() if v is not None}
-        body.update(
-            terminal_id=self.terminal_id,
-            timestamp=replay.now_s() if timestamp is None else timestamp,
-            nonce=nonce or replay.new_nonce(),
+        return signed_request(
+            self.terminal_id, self.secret, fields, timestamp=timestamp, nonce=nonce
         )
-        body["sign"] = signing.sign(body, self.secret)
-        return body
 
     def post_raw(self, name: str, body: dict[str, Any] | bytes) -> httpx.Response:
         if isinstance(body, bytes):
