@@ -137,11 +137,12 @@ class PostgresServer:
         """A new empty database; returns its SQLAlchemy URL."""
         import psycopg
 
-        with psycopg.connect(self._admin_dsn(), autocommit=True) as conn:
+        with psycopg.connect(self.admin_dsn(), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
 
-    def _admin_dsn(self) -> str:
+    def admin_dsn(self) -> str:
+        """A psycopg connection string as the superuser, for tests that act on the server."""
         return f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres"
 
     def stop(self) -> None:

@@ -138,7 +138,7 @@ def test_the_logs_of_a_day_at_the_till_hold_no_secret(logged_backend):
 def test_readiness_fails_while_postgresql_refuses_connections_and_comes_back(postgres, tmp_path):
     name = f"ready_{unique('')[:12]}"
     live = _start(tmp_path, postgres.create_database(name), "postgresql")
-    admin = psycopg.connect(postgres._admin_dsn(), autocommit=True)
+    admin = psycopg.connect(postgres.admin_dsn(), autocommit=True)
     try:
         assert httpx.get(live.url + "/readyz", timeout=5).status_code == 200
         admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
