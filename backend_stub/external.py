@@ -156,9 +156,8 @@ def start_pay(
     judged = risk.evaluate(
         conn,
         routing.config.risk,
-        member_id=None,
+        member=None,
         terminal_id=terminal.id,
-        trade_id=trade.id,
         amount_fen=request.amount_fen,
         now_ms=now,
         pin_possible=False,

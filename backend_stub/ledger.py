@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import BigInteger, String, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from .schema import accounts, ledger_lines, trades
@@ -41,16 +42,46 @@ def balance_of(conn: Connection, account_id: int) -> int:
     return int(value)
 
 
-_CREDIT = (
+_CHANGE = (
     update(accounts)
-    .where(accounts.c.id == bindparam("b_id"))
-    .values(balance=accounts.c.balance + bindparam("b_delta"))
-    .returning(accounts.c.balance)
+    .where(accounts.c.id == bindparam("b_id", type_=BigInteger))
+    .values(balance=accounts.c.balance + bindparam("b_delta", type_=BigInteger))
 )
 # A debit only happens if it leaves the balance at zero or above: two payments racing
 # on one account cannot both take the last points.
-_DEBIT = _CREDIT.where(accounts.c.balance + bindparam("b_delta") >= 0)
+_CHANGE_IF_COVERED = _CHANGE.where(accounts.c.balance + bindparam("b_delta") >= 0)
 _INSERT_LINE = insert(ledger_lines)
+_LINE_VALUES = {
+    "delta": bindparam("b_delta", type_=BigInteger),
+    "kind": bindparam("b_kind", type_=String),
+    "trade_id": bindparam("b_trade_id", type_=BigInteger),
+    "refund_id": bindparam("b_refund_id", type_=BigInteger),
+    "credit_id": bindparam("b_credit_id", type_=BigInteger),
+    "note": bindparam("b_note", type_=String),
+    "created_at_ms": bindparam("b_created_at_ms", type_=BigInteger),
+}
+
+
+def _with_line(change: Any) -> Any:
+    """PostgreSQL: the balance change and its line in one statement (one round trip, not two).
+
+    ``WITH moved AS (UPDATE accounts ... RETURNING) INSERT INTO ledger_lines
+    SELECT ... FROM moved``: a debit the balance cannot cover changes no row,
+    so no line is written and nothing is returned.
+    """
+    moved = change.returning(accounts.c.id, accounts.c.balance).cte("moved")
+    columns = ["account_id", "balance_after", *_LINE_VALUES]
+    return _INSERT_LINE.from_select(
+        columns, select(moved.c.id, moved.c.balance, *_LINE_VALUES.values())
+    ).returning(ledger_lines.c.balance_after)
+
+
+# By "is it a debit": SQLite's statement (the line is a second one), PostgreSQL's.
+_POST = {
+    False: _CHANGE.returning(accounts.c.balance),
+    True: _CHANGE_IF_COVERED.returning(accounts.c.balance),
+}
+_POST_WITH_LINE = {False: _with_line(_CHANGE), True: _with_line(_CHANGE_IF_COVERED)}
 
 
 def post(
@@ -66,24 +97,26 @@ def post(
     note: str = "",
 ) -> int:
     """Change the balance by ``delta`` and write the line; return the new balance."""
-    stmt = _DEBIT if delta < 0 else _CREDIT
-    balance = conn.execute(stmt, {"b_id": account_id, "b_delta": delta}).scalar()
+    line = {
+        "kind": kind.value,
+        "trade_id": trade_id,
+        "refund_id": refund_id,
+        "credit_id": credit_id,
+        "note": note,
+        "created_at_ms": now_ms,
+    }
+    params = {"b_id": account_id, "b_delta": delta}
+    if conn.dialect.name == "postgresql":
+        stmt = _POST_WITH_LINE[delta < 0]
+        balance = conn.execute(stmt, params | {f"b_{k}": v for k, v in line.items()}).scalar()
+        if balance is None:
+            raise InsufficientBalance
+        return int(balance)
+    balance = conn.execute(_POST[delta < 0], params).scalar()
     if balance is None:
         raise InsufficientBalance
-    conn.execute(
-        _INSERT_LINE,
-        {
-            "account_id": account_id,
-            "delta": delta,
-            "balance_after": balance,
-            "kind": kind.value,
-            "trade_id": trade_id,
-            "refund_id": refund_id,
-            "credit_id": credit_id,
-            "note": note,
-            "created_at_ms": now_ms,
-        },
-    )
+    values = {"account_id": account_id, "delta": delta, "balance_after": balance, **line}
+    conn.execute(_INSERT_LINE, values)
     return int(balance)
 
 

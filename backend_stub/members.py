@@ -124,30 +124,22 @@ _MEMBER_WITH_ACCOUNTS = (
     .join(accounts, accounts.c.member_id == members.c.id)
     .where(members.c.id == bindparam("b_id"))
 )
-_MEMBER_WITH_ACCOUNTS_FOR_UPDATE = _MEMBER_WITH_ACCOUNTS.with_for_update(of=members)
-_ACCOUNTS = select(accounts.c.kind, accounts.c.id, accounts.c.balance).where(
-    accounts.c.member_id == bindparam("b_member_id")
-)
+# Both tables locked: on PostgreSQL a row that was locked after a wait is read as it
+# is now, while a row of a table not locked would be read as it was before the wait.
+_MEMBER_WITH_ACCOUNTS_FOR_UPDATE = _MEMBER_WITH_ACCOUNTS.with_for_update(of=(members, accounts))
 
 
 def member_with_accounts(
     conn: Connection, member_id: int, *, for_update: bool = False
 ) -> tuple[Member, dict[str, tuple[int, int]]]:
-    """The member and each account ``{kind: (account id, balance)}``.
+    """The member and each account ``{kind: (account id, balance)}``, in one read.
 
-    With ``for_update`` the member's row stays locked until the transaction
-    ends, as :func:`find_member` does. On SQLite one joined read: the
-    transaction holds the whole database. On PostgreSQL the lock is taken
-    first and the accounts read after it: a joined ``FOR UPDATE OF members``
-    that waited for the lock would still return the accounts as they were
-    before the wait (READ COMMITTED re-reads only the locked row).
+    With ``for_update`` the member's row and the accounts' rows stay locked
+    until the transaction ends (PostgreSQL; on SQLite the transaction holds
+    the whole database), the member's first: the order every path that
+    changes a balance keeps (:func:`find_member` ``for_update``, then
+    :func:`~backend_stub.ledger.post`).
     """
-    if for_update and conn.dialect.name != "sqlite":
-        member = find_member(conn, member_id=member_id, for_update=True)
-        if member is None:
-            raise LookupError(f"no member {member_id}")
-        held = conn.execute(_ACCOUNTS, {"b_member_id": member_id}).all()
-        return member, {str(kind): (int(id_), int(balance)) for kind, id_, balance in held}
     stmt = _MEMBER_WITH_ACCOUNTS_FOR_UPDATE if for_update else _MEMBER_WITH_ACCOUNTS
     rows = conn.execute(stmt, {"b_id": member_id}).all()
     if not rows:

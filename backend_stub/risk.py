@@ -21,14 +21,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import bindparam, case, func, or_, select
 from sqlalchemy.engine import Connection
+
+from protocol.models import TradeState
 
 from .clock import s_to_ms
 from .routing_config import RiskRule
 from .schema import terminals, trades
 
-__all__ = ["RiskDecision", "evaluate"]
+__all__ = ["MemberDay", "RiskDecision", "evaluate", "member_day"]
+
+DAY_MS = 86_400_000
+# What counts against the day limit: paid, or waiting for the PIN.
+_COUNTS_AGAINST_LIMIT = (
+    TradeState.SUCCESS.value,
+    TradeState.PARTIALLY_REFUNDED.value,
+    TradeState.PIN_REQUIRED.value,
+)
 
 
 @dataclass(frozen=True)
@@ -41,7 +51,19 @@ class RiskDecision:
         return self.action if self.action == "pass" else f"{self.action}:{self.rule}"
 
 
+@dataclass(frozen=True)
+class MemberDay:
+    """A member's other recent trades, read once for the day limit and every member rule."""
+
+    spent_fen: int  # paid or waiting for the PIN in the last 24 hours, less refunds
+    by_rule: tuple[int, ...]  # per member rule (in the configuration's order): its figure
+
+
 _PASS = RiskDecision("pass")
+
+
+def _member_rules(rules: Sequence[RiskRule]) -> list[RiskRule]:
+    return [r for r in rules if r.kind != "new_terminal"]
 
 
 def _figures_statement(shape: tuple[tuple[str, float], ...]) -> Any:
@@ -49,7 +71,11 @@ def _figures_statement(shape: tuple[tuple[str, float], ...]) -> Any:
     found = _STATEMENTS.get(shape)
     if found is not None:
         return found
-    columns = []
+    counted = trades.c.state.in_(_COUNTS_AGAINST_LIMIT) & (
+        trades.c.created_at_ms > bindparam("b_day_since")
+    )
+    spent = trades.c.amount_fen - trades.c.refunded_fen
+    columns = [func.coalesce(func.sum(case((counted, spent), else_=0)), 0)]
     for i, (kind, _) in enumerate(shape):
         since: Any = bindparam(f"b_since_{i}")
         if kind == "no_pin_count":
@@ -64,7 +90,10 @@ def _figures_statement(shape: tuple[tuple[str, float], ...]) -> Any:
     stmt = select(*columns).where(
         trades.c.member_id == bindparam("b_member_id"),
         trades.c.id != bindparam("b_trade_id"),
-        trades.c.paid_at_ms > bindparam("b_oldest"),
+        or_(
+            trades.c.created_at_ms > bindparam("b_day_since"),
+            trades.c.paid_at_ms > bindparam("b_oldest"),
+        ),
     )
     if len(_STATEMENTS) < 256:
         _STATEMENTS[shape] = stmt
@@ -74,20 +103,23 @@ def _figures_statement(shape: tuple[tuple[str, float], ...]) -> Any:
 _STATEMENTS: dict[tuple[tuple[str, float], ...], Any] = {}
 
 
-def _member_figures(
-    conn: Connection, member_id: int, trade_id: int, now_ms: int, rules: Sequence[RiskRule]
-) -> dict[int, int]:
-    """Per rule (by position): the no-PIN count or the amount paid within its window."""
-    stmt = _figures_statement(tuple((r.kind, r.window_s) for r in rules))
+def member_day(
+    conn: Connection, rules: Sequence[RiskRule], member_id: int, trade_id: int, now_ms: int
+) -> MemberDay:
+    """The member's figures besides trade ``trade_id``, in one query (the member is locked)."""
+    member_rules = _member_rules(rules)
+    stmt = _figures_statement(tuple((r.kind, r.window_s) for r in member_rules))
+    windows = [s_to_ms(r.window_s) for r in member_rules]
     params: dict[str, Any] = {
         "b_member_id": member_id,
         "b_trade_id": trade_id,
-        "b_oldest": now_ms - max(s_to_ms(r.window_s) for r in rules),
+        "b_day_since": now_ms - DAY_MS,
+        "b_oldest": now_ms - max(windows, default=DAY_MS),
     }
-    for i, rule in enumerate(rules):
-        params[f"b_since_{i}"] = now_ms - s_to_ms(rule.window_s)
-    row = conn.execute(stmt, params).one()
-    return {i: int(value) for i, value in enumerate(row)}
+    for i, window in enumerate(windows):
+        params[f"b_since_{i}"] = now_ms - window
+    spent, *by_rule = conn.execute(stmt, params).one()
+    return MemberDay(int(spent), tuple(int(value) for value in by_rule))
 
 
 def _terminal_age_ms(conn: Connection, terminal_id: str, now_ms: int) -> int:
@@ -101,37 +133,30 @@ def evaluate(
     conn: Connection,
     rules: Sequence[RiskRule],
     *,
-    member_id: int | None,
+    member: MemberDay | None,
     terminal_id: str,
-    trade_id: int,
     amount_fen: int,
     now_ms: int,
     pin_possible: bool,
 ) -> RiskDecision:
-    """The decision for a payment of ``amount_fen``; ``pin_possible``: a PIN could be asked for."""
-    wanted = [
-        r
-        for r in rules
-        if amount_fen >= r.min_fen
-        and (r.action == "decline" or pin_possible)
-        and (member_id is not None or r.kind == "new_terminal")
-    ]
-    if not wanted:
-        return _PASS
-    member_rules = [r for r in wanted if r.kind != "new_terminal"]
-    figures = (
-        _member_figures(conn, member_id, trade_id, now_ms, member_rules)
-        if member_rules and member_id is not None
-        else {}
-    )
+    """The decision for a payment of ``amount_fen``; ``pin_possible``: a PIN could be asked for.
+
+    ``member``: the paying member's figures (:func:`member_day` with the same
+    ``rules``), or None when there is no member of ours (an external wallet).
+    """
+
+    def applies(rule: RiskRule) -> bool:
+        return amount_fen >= rule.min_fen and (rule.action == "decline" or pin_possible)
+
     hits: list[RiskRule] = []
-    for i, rule in enumerate(member_rules):
-        value = figures[i]
-        if (rule.kind == "no_pin_count" and value >= rule.limit) or (
-            rule.kind == "velocity" and value + amount_fen > rule.limit
-        ):
-            hits.append(rule)
-    new_terminal = [r for r in wanted if r.kind == "new_terminal"]
+    if member is not None:
+        for rule, value in zip(_member_rules(rules), member.by_rule, strict=True):
+            if applies(rule) and (
+                (rule.kind == "no_pin_count" and value >= rule.limit)
+                or (rule.kind == "velocity" and value + amount_fen > rule.limit)
+            ):
+                hits.append(rule)
+    new_terminal = [r for r in rules if r.kind == "new_terminal" and applies(r)]
     if new_terminal:
         age = _terminal_age_ms(conn, terminal_id, now_ms)
         hits += [r for r in new_terminal if age < s_to_ms(r.window_s)]

@@ -10,8 +10,10 @@
 
 Version 0 is the built-in configuration (an empty document: see
 :mod:`backend_stub.routing_config`), in force until something is published.
-Each request reads the active version number (one small query) and takes the
-compiled plan from a per-process cache keyed by the version's digest.
+Each request reads the active version number and its digest (one small
+query, or :data:`ACTIVE_VERSION` and :func:`digest_of` inside a statement it
+runs anyway, as ``pay`` does) and takes the compiled plan from a per-process
+cache keyed by the version's digest (:func:`compiled`).
 """
 
 from __future__ import annotations
@@ -35,10 +37,13 @@ from .routing_config import RoutingConfig
 from .schema import routing_active, routing_draft, routing_events, routing_versions
 
 __all__ = [
+    "ACTIVE_VERSION",
     "ActiveRouting",
     "VersionInfo",
     "active",
     "at_version",
+    "compiled",
+    "digest_of",
     "draft",
     "events",
     "list_versions",
@@ -222,18 +227,25 @@ class _PlanCache:
 _CACHE = _PlanCache()
 
 
-_ACTIVE = (
-    select(routing_versions.c.version, routing_versions.c.digest)
-    .join(routing_active, routing_active.c.version == routing_versions.c.version)
-    .where(routing_active.c.id == 1)
+# The active version number as an expression, for a statement to record (0 if none).
+ACTIVE_VERSION = func.coalesce(
+    select(routing_active.c.version).where(routing_active.c.id == 1).scalar_subquery(), 0
 )
+
+
+def digest_of(version: Any) -> Any:
+    """The digest of the version in column ``version``, as an expression ('' for version 0)."""
+    found = select(routing_versions.c.digest).where(routing_versions.c.version == version)
+    return func.coalesce(found.scalar_subquery(), "")
+
+
+_ACTIVE = select(ACTIVE_VERSION.label("version"), digest_of(ACTIVE_VERSION).label("digest"))
 
 
 def active(conn: Connection, utc_offset_min: int) -> ActiveRouting:
     """The configuration in force now, compiled."""
-    row = conn.execute(_ACTIVE).first()
-    version, digest = (int(row.version), str(row.digest)) if row is not None else (0, "")
-    return _compiled(conn, version, digest, utc_offset_min)
+    row = conn.execute(_ACTIVE).one()
+    return compiled(conn, int(row.version), str(row.digest), utc_offset_min)
 
 
 def at_version(conn: Connection, version: int, utc_offset_min: int) -> ActiveRouting:
@@ -245,10 +257,11 @@ def at_version(conn: Connection, version: int, utc_offset_min: int) -> ActiveRou
                 select(routing_versions.c.digest).where(routing_versions.c.version == version)
             ).scalar_one()
         )
-    return _compiled(conn, version, digest, utc_offset_min)
+    return compiled(conn, version, digest, utc_offset_min)
 
 
-def _compiled(conn: Connection, version: int, digest: str, utc_offset_min: int) -> ActiveRouting:
+def compiled(conn: Connection, version: int, digest: str, utc_offset_min: int) -> ActiveRouting:
+    """Version ``version`` (digest ``digest``) compiled; from the cache when it is there."""
     key = (version, digest, utc_offset_min)
     found = _CACHE.get(key)
     if found is not None:

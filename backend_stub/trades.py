@@ -31,7 +31,7 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 
@@ -69,12 +69,6 @@ __all__ = [
     "trade_view",
 ]
 
-_DAY_MS = 86_400_000
-_COUNTS_AGAINST_LIMIT = (
-    TradeState.SUCCESS.value,
-    TradeState.PARTIALLY_REFUNDED.value,
-    TradeState.PIN_REQUIRED.value,
-)
 _SIGNING_FIELDS = {"terminal_id", "timestamp", "nonce", "sign"}
 
 
@@ -93,11 +87,23 @@ _FIND_TRADE = select(trades).where(
 )
 _FIND_TRADE_FOR_UPDATE = _FIND_TRADE.with_for_update()
 _RELOAD = select(trades).where(trades.c.id == bindparam("b_id"))
-_INSERT_TRADE = {
-    name: dialect.insert(trades)
-    .on_conflict_do_nothing(index_elements=[trades.c.terminal_id, trades.c.out_trade_no])
-    .returning(trades.c.id)
+_INSERT_NEW = {
+    name: dialect.insert(trades).on_conflict_do_nothing(
+        index_elements=[trades.c.terminal_id, trades.c.out_trade_no]
+    )
     for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+}
+_INSERT_TRADE = {name: stmt.returning(trades.c.id) for name, stmt in _INSERT_NEW.items()}
+# A pay's insert also records the routing version in force and returns it with its
+# digest: read inside the statement the trade needs anyway (one snapshot), not by one
+# more query.
+_INSERT_PAY = {
+    name: stmt.values(routing_version=routing_versions.ACTIVE_VERSION).returning(
+        trades.c.id,
+        trades.c.routing_version,
+        routing_versions.digest_of(routing_versions.ACTIVE_VERSION),
+    )
+    for name, stmt in _INSERT_NEW.items()
 }
 _UPDATE_TRADE = update(trades).where(trades.c.id == bindparam("b_id")).returning(*trades.c)
 
@@ -114,16 +120,30 @@ def _reload(conn: Connection, trade_id: int) -> Row[Any]:
     return conn.execute(_RELOAD, {"b_id": trade_id}).one()
 
 
-def insert_trade(conn: Connection, values: dict[str, Any], now_ms: int) -> int | None:
-    """Insert a new trade; ``None`` if the terminal already has one with that number."""
-    params = dict(
+def _new_trade(values: dict[str, Any], now_ms: int) -> dict[str, Any]:
+    return dict(
         values,
         trade_no="SP" + secrets.token_hex(8).upper(),
         created_at_ms=now_ms,
         updated_at_ms=now_ms,
     )
-    found = conn.execute(_INSERT_TRADE[conn.dialect.name], params).scalar()
+
+
+def insert_trade(conn: Connection, values: dict[str, Any], now_ms: int) -> int | None:
+    """Insert a new trade; ``None`` if the terminal already has one with that number."""
+    found = conn.execute(_INSERT_TRADE[conn.dialect.name], _new_trade(values, now_ms)).scalar()
     return None if found is None else int(found)
+
+
+def _insert_pay(
+    conn: Connection, values: dict[str, Any], now_ms: int, utc_offset_min: int
+) -> tuple[int, ActiveRouting] | None:
+    """:func:`insert_trade` for a pay, with the routing in force recorded on it and returned."""
+    row = conn.execute(_INSERT_PAY[conn.dialect.name], _new_trade(values, now_ms)).first()
+    if row is None:
+        return None
+    trade_id, version, digest = row
+    return int(trade_id), routing_versions.compiled(conn, version, digest, utc_offset_min)
 
 
 def set_outcome(
@@ -302,20 +322,6 @@ def charge(
     return paid, balance
 
 
-_SPENT = func.coalesce(func.sum(trades.c.amount_fen - trades.c.refunded_fen), 0)
-_SPENT_TODAY = select(_SPENT).where(
-    trades.c.member_id == bindparam("b_member_id"),
-    trades.c.id != bindparam("b_trade_id"),
-    trades.c.state.in_(_COUNTS_AGAINST_LIMIT),
-    trades.c.created_at_ms > bindparam("b_since"),
-)
-
-
-def _spent_today(conn: Connection, member_id: int, trade_id: int, now_ms: int) -> int:
-    params = {"b_member_id": member_id, "b_trade_id": trade_id, "b_since": now_ms - _DAY_MS}
-    return int(conn.execute(_SPENT_TODAY, params).scalar_one())
-
-
 def _replay(
     conn: Connection, call: Call, row: Row[Any], request: PayRequest, settings: Settings
 ) -> TradeView:
@@ -335,7 +341,6 @@ def pay(
     settings = backend.settings
     where = route(request.payment_code)
     issuer = where.wallet if isinstance(where, OwnWallet) else where.issuer
-    routing = routing_versions.active(conn, settings.utc_offset_min)
     amount = request.amount_fen
     to_take = 0 if isinstance(where, External) else amount
     if issuer is Issuer.POINTS:
@@ -343,7 +348,7 @@ def pay(
     others = [t.model_dump(mode="json") for t in request.other_tenders]
     # The insert comes first (no look beforehand): a number this terminal used
     # before conflicts and is answered from the trade that has it.
-    trade_id = insert_trade(
+    inserted = _insert_pay(
         conn,
         {
             "terminal_id": call.terminal_id,
@@ -358,14 +363,15 @@ def pay(
             ),
             "other_tenders": json.dumps(others),
             "description": request.description,
-            "routing_version": routing.version,
         },
         call.now_ms,
+        settings.utc_offset_min,
     )
-    if trade_id is None:  # the terminal used this number before (or a twin request just did)
+    if inserted is None:  # the terminal used this number before (or a twin request just did)
         existing = find_trade(conn, call.terminal_id, request.out_trade_no)
         assert existing is not None
         return _replay(conn, call, existing, request, settings)
+    trade_id, routing = inserted
     if issuer is Issuer.POINTS and to_take == 0:  # the savepoint takes the trade back out
         raise ApiError(ErrorCode.BAD_REQUEST, "amount_fen: too small to pay with points")
 
@@ -437,10 +443,9 @@ def _pay_from_wallet(
     if request.allow_partial and 0 < balance < to_take:
         amount, to_take = _partial(balance, wallet, settings)
         known |= {"amount_fen": amount, "charge": to_take}
-    if (
-        amount > settings.max_trade_fen
-        or _spent_today(conn, member.id, trade_id, now) + amount > settings.max_day_fen
-    ):
+    rules = routing.config.risk
+    day = risk.member_day(conn, rules, member.id, trade_id, now)
+    if amount > settings.max_trade_fen or day.spent_fen + amount > settings.max_day_fen:
         failed = ErrorCode.OVER_LIMIT
         return set_outcome(conn, trade_id, now, TradeState.FAILED, failed, **known), held
     if balance < to_take:
@@ -449,10 +454,9 @@ def _pay_from_wallet(
     no_pin = amount <= m.no_pin_limit(member, settings)
     judged = risk.evaluate(
         conn,
-        routing.config.risk,
-        member_id=member.id,
+        rules,
+        member=day,
         terminal_id=call.terminal_id,
-        trade_id=trade_id,
         amount_fen=amount,
         now_ms=now,
         pin_possible=no_pin,
