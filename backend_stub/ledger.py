@@ -19,7 +19,16 @@ from sqlalchemy.engine import Connection
 
 from .schema import accounts, ledger_lines, trades
 
-__all__ = ["EntryKind", "InsufficientBalance", "LedgerReport", "balance_of", "post", "verify"]
+__all__ = [
+    "EntryKind",
+    "InsufficientBalance",
+    "LedgerReport",
+    "balance_of",
+    "post",
+    "posting",
+    "posting_params",
+    "verify",
+]
 
 
 class EntryKind(StrEnum):
@@ -44,7 +53,7 @@ def balance_of(conn: Connection, account_id: int) -> int:
 
 _CHANGE = (
     update(accounts)
-    .where(accounts.c.id == bindparam("b_id", type_=BigInteger))
+    .where(accounts.c.id == bindparam("b_account_id", type_=BigInteger))
     .values(balance=accounts.c.balance + bindparam("b_delta", type_=BigInteger))
 )
 # A debit only happens if it leaves the balance at zero or above: two payments racing
@@ -63,11 +72,11 @@ _LINE_VALUES = {
 
 
 def _with_line(change: Any) -> Any:
-    """PostgreSQL: the balance change and its line in one statement (one round trip, not two).
+    """The balance change and its line in one statement (PostgreSQL: one round trip, not two).
 
     ``WITH moved AS (UPDATE accounts ... RETURNING) INSERT INTO ledger_lines
-    SELECT ... FROM moved``: a debit the balance cannot cover changes no row,
-    so no line is written and nothing is returned.
+    SELECT ... FROM moved RETURNING balance_after``: a debit the balance
+    cannot cover changes no row, so no line is written and nothing is returned.
     """
     moved = change.returning(accounts.c.id, accounts.c.balance).cte("moved")
     columns = ["account_id", "balance_after", *_LINE_VALUES]
@@ -84,6 +93,40 @@ _POST = {
 _POST_WITH_LINE = {False: _with_line(_CHANGE), True: _with_line(_CHANGE_IF_COVERED)}
 
 
+def posting(debit: bool) -> Any:
+    """PostgreSQL: the statement :func:`post` runs, for one that does more in the same round trip.
+
+    Use it as a CTE (``posting(True).cte("line")``) with :func:`posting_params`;
+    its one column is ``balance_after``, and it has no row when a debit was
+    not covered.
+    """
+    return _POST_WITH_LINE[debit]
+
+
+def posting_params(
+    account_id: int,
+    delta: int,
+    kind: EntryKind,
+    now_ms: int,
+    *,
+    trade_id: int | None = None,
+    refund_id: int | None = None,
+    credit_id: int | None = None,
+    note: str = "",
+) -> dict[str, Any]:
+    """The parameters of :func:`posting` (all named ``b_...``, like no column)."""
+    return {
+        "b_account_id": account_id,
+        "b_delta": delta,
+        "b_kind": kind.value,
+        "b_trade_id": trade_id,
+        "b_refund_id": refund_id,
+        "b_credit_id": credit_id,
+        "b_note": note,
+        "b_created_at_ms": now_ms,
+    }
+
+
 def post(
     conn: Connection,
     account_id: int,
@@ -97,26 +140,24 @@ def post(
     note: str = "",
 ) -> int:
     """Change the balance by ``delta`` and write the line; return the new balance."""
-    line = {
-        "kind": kind.value,
-        "trade_id": trade_id,
-        "refund_id": refund_id,
-        "credit_id": credit_id,
-        "note": note,
-        "created_at_ms": now_ms,
-    }
-    params = {"b_id": account_id, "b_delta": delta}
-    if conn.dialect.name == "postgresql":
-        stmt = _POST_WITH_LINE[delta < 0]
-        balance = conn.execute(stmt, params | {f"b_{k}": v for k, v in line.items()}).scalar()
-        if balance is None:
-            raise InsufficientBalance
-        return int(balance)
-    balance = conn.execute(_POST[delta < 0], params).scalar()
+    params = posting_params(
+        account_id,
+        delta,
+        kind,
+        now_ms,
+        trade_id=trade_id,
+        refund_id=refund_id,
+        credit_id=credit_id,
+        note=note,
+    )
+    one_statement = conn.dialect.name == "postgresql"
+    stmt = (_POST_WITH_LINE if one_statement else _POST)[delta < 0]
+    balance = conn.execute(stmt, params).scalar()
     if balance is None:
         raise InsufficientBalance
-    values = {"account_id": account_id, "delta": delta, "balance_after": balance, **line}
-    conn.execute(_INSERT_LINE, values)
+    if not one_statement:
+        line = {k.removeprefix("b_"): v for k, v in params.items() if k != "b_account_id"}
+        conn.execute(_INSERT_LINE, {**line, "account_id": account_id, "balance_after": balance})
     return int(balance)
 
 

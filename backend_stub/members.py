@@ -10,12 +10,14 @@ still accepted to confirm a payment meanwhile).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, delete, func, insert, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 
 from protocol.errors import ErrorCode
 from protocol.paycode import Issuer
@@ -39,6 +41,7 @@ __all__ = [
     "find_member",
     "hash_pin",
     "lock_member",
+    "member_and_accounts",
     "member_with_accounts",
     "no_pin_limit",
     "pin_matches",
@@ -46,6 +49,7 @@ __all__ = [
     "set_frozen",
     "set_no_pin_limit",
     "set_pin",
+    "with_accounts",
 ]
 
 _HASHER = PasswordHasher()  # Argon2id with the library's (RFC 9106 based) defaults
@@ -114,19 +118,40 @@ def find_member(
     return None if row is None else Member(*row)
 
 
-_MEMBER_WITH_ACCOUNTS = (
-    select(
-        *_MEMBER_COLUMNS,
-        accounts.c.kind.label("account_kind"),
-        accounts.c.id.label("account_id"),
-        accounts.c.balance.label("account_balance"),
+def with_accounts(member_id: Any, *leading: Any, for_update: bool = False) -> Any:
+    """A select of ``leading`` columns, the member's and each account's: one row per account.
+
+    ``member_id``: a bind parameter, or a column of something the statement
+    reads too (pay reads the code it claims). Read the rows with
+    :func:`member_and_accounts`. With ``for_update`` both tables are locked:
+    on PostgreSQL a row locked after a wait is read as it is now, while a row
+    of a table not locked would be read as it was before the wait.
+    """
+    stmt = (
+        select(
+            *leading,
+            *_MEMBER_COLUMNS,
+            accounts.c.kind.label("account_kind"),
+            accounts.c.id.label("account_id"),
+            accounts.c.balance.label("account_balance"),
+        )
+        .join(accounts, accounts.c.member_id == members.c.id)
+        .where(members.c.id == member_id)
     )
-    .join(accounts, accounts.c.member_id == members.c.id)
-    .where(members.c.id == bindparam("b_id"))
-)
-# Both tables locked: on PostgreSQL a row that was locked after a wait is read as it
-# is now, while a row of a table not locked would be read as it was before the wait.
-_MEMBER_WITH_ACCOUNTS_FOR_UPDATE = _MEMBER_WITH_ACCOUNTS.with_for_update(of=(members, accounts))
+    return stmt.with_for_update(of=(members, accounts)) if for_update else stmt
+
+
+def member_and_accounts(
+    rows: Sequence[Row[Any]], leading: int = 0
+) -> tuple[Member, dict[str, tuple[int, int]]]:
+    """The member and ``{kind: (account id, balance)}`` from the rows of :func:`with_accounts`."""
+    member = Member(*rows[0][leading : leading + len(_MEMBER_COLUMNS)])
+    return member, {str(r.account_kind): (int(r.account_id), int(r.account_balance)) for r in rows}
+
+
+_MEMBER_WITH_ACCOUNTS = {
+    lock: with_accounts(bindparam("b_id"), for_update=lock) for lock in (False, True)
+}
 
 
 def member_with_accounts(
@@ -140,12 +165,10 @@ def member_with_accounts(
     changes a balance keeps (:func:`find_member` ``for_update``, then
     :func:`~backend_stub.ledger.post`).
     """
-    stmt = _MEMBER_WITH_ACCOUNTS_FOR_UPDATE if for_update else _MEMBER_WITH_ACCOUNTS
-    rows = conn.execute(stmt, {"b_id": member_id}).all()
+    rows = conn.execute(_MEMBER_WITH_ACCOUNTS[for_update], {"b_id": member_id}).all()
     if not rows:
         raise LookupError(f"no member {member_id}")
-    member = Member(*rows[0][: len(_MEMBER_COLUMNS)])
-    return member, {str(r.account_kind): (int(r.account_id), int(r.account_balance)) for r in rows}
+    return member_and_accounts(rows)
 
 
 def hash_pin(pin: ClearPin) -> str:

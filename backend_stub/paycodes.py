@@ -13,6 +13,7 @@ a conditional UPDATE), whatever that trade's outcome; any later trade gets
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
@@ -25,7 +26,18 @@ from protocol.paycode import Issuer
 from .hashing import secret_hash
 from .schema import pay_codes
 
-__all__ = ["IssuedCode", "LiveCode", "bind", "check", "claim", "issue", "retire_slot"]
+__all__ = [
+    "CLAIM",
+    "IssuedCode",
+    "LiveCode",
+    "bind",
+    "check",
+    "claim",
+    "claim_params",
+    "issue",
+    "refusal",
+    "retire_slot",
+]
 
 
 @dataclass(frozen=True)
@@ -113,7 +125,8 @@ _BIND = (
 )
 
 
-_CLAIM = (
+# Binds a live code of the wallet to the trade; returns the code's id, member and mask.
+CLAIM = (
     update(pay_codes)
     .where(
         pay_codes.c.code_hash == bindparam("b_code_hash"),
@@ -136,15 +149,27 @@ def claim(
     code is good; only a refused code is read again to tell why (CODE_INVALID,
     CODE_EXPIRED, CODE_USED; a code of another wallet is CODE_INVALID, not bound).
     """
-    params = {
+    row = conn.execute(CLAIM, claim_params(code, wallet, trade_id, now_ms)).first()
+    if row is not None:
+        return LiveCode(row.id, row.member_id, wallet, row.code_masked)
+    return refusal(conn, code, now_ms)
+
+
+def claim_params(code: str, wallet: Issuer, trade_id: int, now_ms: int) -> dict[str, Any]:
+    """The parameters of :data:`CLAIM` (for a statement that has it as a CTE too)."""
+    return {
         "b_code_hash": secret_hash(code),
         "b_wallet": wallet.value,
         "b_now": now_ms,
         "b_trade_id": trade_id,
     }
-    row = conn.execute(_CLAIM, params).first()
-    if row is not None:
-        return LiveCode(row.id, row.member_id, wallet, row.code_masked)
+
+
+def refusal(conn: Connection, code: str, now_ms: int) -> ErrorCode:
+    """Why a claim bound nothing: CODE_INVALID, CODE_EXPIRED or CODE_USED.
+
+    A code that is live but of another wallet is CODE_INVALID (and not bound).
+    """
     found = check(conn, code, now_ms)
     return ErrorCode.CODE_INVALID if isinstance(found, LiveCode) else found
 

@@ -40,7 +40,7 @@ from protocol.models import PayRequest, Tender, TenderPart, TradePage, TradeStat
 from protocol.money import format_fen
 from protocol.paycode import Issuer
 
-from . import external, paycodes, risk, routing_versions, sms
+from . import external, ledger, paycodes, risk, routing_versions, sms
 from . import members as m
 from .clock import ms_to_s, s_to_ms
 from .context import Backend
@@ -313,13 +313,76 @@ def charge(
     if member.frozen:
         failed = ErrorCode.ACCOUNT_FROZEN
         return set_outcome(conn, trade_id, now_ms, TradeState.FAILED, failed, **values), None
+    paid = _take(conn, trade_id, account_id, amount, now_ms, values)
+    if paid is not None:
+        return paid
+    failed = ErrorCode.INSUFFICIENT_BALANCE
+    return set_outcome(conn, trade_id, now_ms, TradeState.FAILED, failed, **values), None
+
+
+def _take(
+    conn: Connection,
+    trade_id: int,
+    account_id: int,
+    amount: int,
+    now_ms: int,
+    values: dict[str, Any],
+) -> tuple[Row[Any], int] | None:
+    """Debit and record the trade paid: its row and the new balance; None if short (no change)."""
+    if conn.dialect.name == "postgresql":
+        row = _take_in_one(conn, trade_id, account_id, amount, now_ms, values)
+        return None if row is None else (row, int(row.new_balance))
     try:
         balance = post(conn, account_id, -amount, EntryKind.PAY, now_ms, trade_id=trade_id)
     except InsufficientBalance:
-        failed = ErrorCode.INSUFFICIENT_BALANCE
-        return set_outcome(conn, trade_id, now_ms, TradeState.FAILED, failed, **values), None
+        return None
     paid = set_outcome(conn, trade_id, now_ms, TradeState.SUCCESS, paid_at_ms=now_ms, **values)
     return paid, balance
+
+
+_PAID_LINE = ledger.posting(debit=True).cte("line")
+_PAID_STATEMENTS: dict[frozenset[str], Any] = {}
+
+
+def _paid_statement(columns: frozenset[str]) -> Any:
+    """PostgreSQL: debit, ledger line and the trade marked paid, in one statement.
+
+    ``WITH moved AS (UPDATE accounts ...), line AS (INSERT INTO ledger_lines ...)
+    UPDATE trades SET ... FROM line``: no row when the balance did not cover
+    the debit, and then nothing was written. ``columns``: the trade's columns
+    set besides the outcome's own (one statement per set, built once).
+    """
+    found = _PAID_STATEMENTS.get(columns)
+    if found is None:
+        every = sorted(columns | {"state", "reason", "paid_at_ms", "updated_at_ms"})
+        found = (
+            update(trades)
+            .where(trades.c.id == bindparam("b_paid_id"), _PAID_LINE.c.balance_after.is_not(None))
+            .values({name: bindparam(f"b_set_{name}") for name in every})
+            .returning(*trades.c, _PAID_LINE.c.balance_after.label("new_balance"))
+        )
+        _PAID_STATEMENTS[columns] = found
+    return found
+
+
+def _take_in_one(
+    conn: Connection,
+    trade_id: int,
+    account_id: int,
+    amount: int,
+    now_ms: int,
+    values: dict[str, Any],
+) -> Row[Any] | None:
+    """:func:`_take` in one round trip (PostgreSQL)."""
+    params = ledger.posting_params(account_id, -amount, EntryKind.PAY, now_ms, trade_id=trade_id)
+    outcome = {"state": TradeState.SUCCESS.value, "reason": None, "paid_at_ms": now_ms}
+    for name, value in (values | outcome | {"updated_at_ms": now_ms}).items():
+        params[f"b_set_{name}"] = value
+    params["b_paid_id"] = trade_id
+    row = conn.execute(_paid_statement(frozenset(values)), params).first()
+    if row is not None:
+        TRADE_OUTCOMES.labels(TradeState.SUCCESS.value, "").inc()
+    return row
 
 
 def _replay(
@@ -403,6 +466,34 @@ def pay(
     return view(conn, call.now_ms)
 
 
+_CLAIMED = paycodes.CLAIM.cte("claimed")
+_CLAIM_AND_LOCK = m.with_accounts(
+    _CLAIMED.c.member_id, _CLAIMED.c.id, _CLAIMED.c.code_masked, for_update=True
+)
+
+
+def _claim(
+    conn: Connection, code: str, wallet: Issuer, trade_id: int, now_ms: int
+) -> tuple[paycodes.LiveCode, Member, dict[str, tuple[int, int]]] | ErrorCode:
+    """Bind the code to the trade, then lock and read its member and accounts; or say why not.
+
+    On PostgreSQL one statement (``WITH claimed AS (UPDATE pay_codes ...)
+    SELECT ... FOR UPDATE OF members, accounts``), elsewhere two.
+    """
+    if conn.dialect.name != "postgresql":
+        live = paycodes.claim(conn, code, wallet, trade_id, now_ms)
+        if isinstance(live, ErrorCode):
+            return live
+        return (live, *m.member_with_accounts(conn, live.member_id, for_update=True))
+    params = paycodes.claim_params(code, wallet, trade_id, now_ms)
+    rows = conn.execute(_CLAIM_AND_LOCK, params).all()
+    if not rows:
+        return paycodes.refusal(conn, code, now_ms)
+    code_id, code_masked = rows[0][:2]
+    member, accounts = m.member_and_accounts(rows, leading=2)
+    return paycodes.LiveCode(code_id, member.id, wallet, code_masked), member, accounts
+
+
 def _partial(balance: int, wallet: Issuer, settings: Settings) -> tuple[int, int]:
     """``allow_partial`` with a balance short of the amount: (fen paid, points or fen taken)."""
     if wallet is Issuer.POINTS:
@@ -425,10 +516,10 @@ def _pay_from_wallet(
     None when the trade waits for the PIN (the view then reads what it needs).
     """
     now = call.now_ms
-    code = paycodes.claim(conn, request.payment_code, wallet, trade_id, now)
-    if isinstance(code, ErrorCode):
-        return set_outcome(conn, trade_id, now, TradeState.FAILED, code, charge=0), None
-    member, accounts = m.member_with_accounts(conn, code.member_id, for_update=True)
+    claimed = _claim(conn, request.payment_code, wallet, trade_id, now)
+    if isinstance(claimed, ErrorCode):
+        return set_outcome(conn, trade_id, now, TradeState.FAILED, claimed, charge=0), None
+    code, member, accounts = claimed
     account_id, balance = accounts[wallet.value]
     held = {kind: held_balance for kind, (_, held_balance) in accounts.items()}
     known: dict[str, Any] = {

@@ -13,7 +13,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
+from backend_stub.db import Database
+from backend_stub.ledger import EntryKind, post
+from backend_stub.members import find_member
+from backend_stub.schema import accounts, members
 from protocol.errors import ErrorCode
 from tests.harness import Member, SignedClient, unique
 
@@ -125,3 +130,39 @@ def test_late_confirms_racing_the_sweeper_each_end_one_way(fast_backend, backend
     assert answers[-1]["state"] == "CLOSED"
     assert member.account()["balance_points"] == 1_000_000 - paid * 30_000
     assert fast_backend.operator.verify()["ok"]
+
+
+def test_a_pay_waiting_for_the_member_reads_the_balance_as_the_top_up_left_it(backend):
+    """A top-up holds the member while a pay that needs it waits: the pay sees the new balance.
+
+    (On PostgreSQL the pay's read waits on the member's and accounts' row
+    locks; a row read without its lock would show the balance as it was
+    before the wait, and the pay would be refused for a balance it has.)
+    """
+    terminal = backend.terminal()
+    member = backend.member(points=50, pin=None)
+    code = member.code()
+    db = Database(backend.database_url)
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        with db.write() as conn:
+            member_id = conn.execute(
+                select(members.c.id).where(members.c.member_no == member.member_no)
+            ).scalar_one()
+            find_member(conn, member_id=member_id, for_update=True)  # as a top-up does
+            points = conn.execute(
+                select(accounts.c.id).where(
+                    accounts.c.member_id == member_id, accounts.c.kind == "points"
+                )
+            ).scalar_one()
+            post(conn, points, 100, EntryKind.TOPUP, int(time.time() * 1000), note="test")
+            waiting = pool.submit(terminal.pay, code, 120)  # 120 points: more than 50
+            time.sleep(1.0)
+            assert not waiting.done()  # the pay waits for the member
+        trade = waiting.result(timeout=30)  # the top-up has committed
+    finally:
+        pool.shutdown()
+        db.dispose()
+    assert trade["state"] == "SUCCESS", trade
+    assert trade["balance_points"] == 30
+    assert backend.operator.verify()["ok"]
