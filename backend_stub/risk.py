@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, or_, select
+from sqlalchemy import bindparam, case, func, literal_column, or_, select
 from sqlalchemy.engine import Connection
 
 from protocol.models import TradeState
@@ -71,9 +71,9 @@ def _figures_statement(shape: tuple[tuple[str, float], ...]) -> Any:
     found = _STATEMENTS.get(shape)
     if found is not None:
         return found
-    counted = trades.c.state.in_(_COUNTS_AGAINST_LIMIT) & (
-        trades.c.created_at_ms > bindparam("b_day_since")
-    )
+    # The states as literals: an IN of bound values is re-rendered at every execution.
+    states: list[Any] = [literal_column(f"'{state}'") for state in _COUNTS_AGAINST_LIMIT]
+    counted = trades.c.state.in_(states) & (trades.c.created_at_ms > bindparam("b_day_since"))
     spent = trades.c.amount_fen - trades.c.refunded_fen
     columns = [func.coalesce(func.sum(case((counted, spent), else_=0)), 0)]
     for i, (kind, _) in enumerate(shape):

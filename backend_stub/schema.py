@@ -220,7 +220,14 @@ trades = Table(
     UniqueConstraint("terminal_id", "out_trade_no"),
     CheckConstraint("refunded_fen >= 0 AND refunded_fen <= amount_fen", name="refund_in_range"),
     CheckConstraint("returned >= 0 AND returned <= charge", name="returned_in_range"),
-    Index("ix_trades_state_deadline", "state", "pin_deadline_ms"),
+    # Partial (0005): a no-PIN payment has no deadline, and writes no page of it.
+    Index(
+        "ix_trades_state_deadline",
+        "state",
+        "pin_deadline_ms",
+        sqlite_where=text("pin_deadline_ms IS NOT NULL"),
+        postgresql_where=text("pin_deadline_ms IS NOT NULL"),
+    ),
     Index("ix_trades_member", "member_id", "id"),
     # Partial (0004): trades of our own wallets have neither, and write no index page for them.
     Index(
