@@ -128,28 +128,14 @@ def posting_params(
 
 
 def post(
-    conn: Connection,
-    account_id: int,
-    delta: int,
-    kind: EntryKind,
-    now_ms: int,
-    *,
-    trade_id: int | None = None,
-    refund_id: int | None = None,
-    credit_id: int | None = None,
-    note: str = "",
+    conn: Connection, account_id: int, delta: int, kind: EntryKind, now_ms: int, **refs: Any
 ) -> int:
-    """Change the balance by ``delta`` and write the line; return the new balance."""
-    params = posting_params(
-        account_id,
-        delta,
-        kind,
-        now_ms,
-        trade_id=trade_id,
-        refund_id=refund_id,
-        credit_id=credit_id,
-        note=note,
-    )
+    """Change the balance by ``delta`` and write the line; return the new balance.
+
+    ``refs``: what the line belongs to, as :func:`posting_params` takes them
+    (``trade_id``, ``refund_id``, ``credit_id``, ``note``).
+    """
+    params = posting_params(account_id, delta, kind, now_ms, **refs)
     one_statement = conn.dialect.name == "postgresql"
     stmt = (_POST_WITH_LINE if one_statement else _POST)[delta < 0]
     balance = conn.execute(stmt, params).scalar()

@@ -320,26 +320,6 @@ def charge(
     return set_outcome(conn, trade_id, now_ms, TradeState.FAILED, failed, **values), None
 
 
-def _take(
-    conn: Connection,
-    trade_id: int,
-    account_id: int,
-    amount: int,
-    now_ms: int,
-    values: dict[str, Any],
-) -> tuple[Row[Any], int] | None:
-    """Debit and record the trade paid: its row and the new balance; None if short (no change)."""
-    if conn.dialect.name == "postgresql":
-        row = _take_in_one(conn, trade_id, account_id, amount, now_ms, values)
-        return None if row is None else (row, int(row.new_balance))
-    try:
-        balance = post(conn, account_id, -amount, EntryKind.PAY, now_ms, trade_id=trade_id)
-    except InsufficientBalance:
-        return None
-    paid = set_outcome(conn, trade_id, now_ms, TradeState.SUCCESS, paid_at_ms=now_ms, **values)
-    return paid, balance
-
-
 _PAID_LINE = ledger.posting(debit=True).cte("line")
 _PAID_STATEMENTS: dict[frozenset[str], Any] = {}
 
@@ -365,24 +345,35 @@ def _paid_statement(columns: frozenset[str]) -> Any:
     return found
 
 
-def _take_in_one(
+def _take(
     conn: Connection,
     trade_id: int,
     account_id: int,
     amount: int,
     now_ms: int,
     values: dict[str, Any],
-) -> Row[Any] | None:
-    """:func:`_take` in one round trip (PostgreSQL)."""
+) -> tuple[Row[Any], int] | None:
+    """Debit and record the trade paid: its row and the new balance; None if short (no change).
+
+    On PostgreSQL one round trip (:func:`_paid_statement`), elsewhere three.
+    """
+    if conn.dialect.name != "postgresql":
+        try:
+            balance = post(conn, account_id, -amount, EntryKind.PAY, now_ms, trade_id=trade_id)
+        except InsufficientBalance:
+            return None
+        paid = set_outcome(conn, trade_id, now_ms, TradeState.SUCCESS, paid_at_ms=now_ms, **values)
+        return paid, balance
     params = ledger.posting_params(account_id, -amount, EntryKind.PAY, now_ms, trade_id=trade_id)
     outcome = {"state": TradeState.SUCCESS.value, "reason": None, "paid_at_ms": now_ms}
     for name, value in (values | outcome | {"updated_at_ms": now_ms}).items():
         params[f"b_set_{name}"] = value
     params["b_paid_id"] = trade_id
     row = conn.execute(_paid_statement(frozenset(values)), params).first()
-    if row is not None:
-        TRADE_OUTCOMES.labels(TradeState.SUCCESS.value, "").inc()
-    return row
+    if row is None:
+        return None
+    TRADE_OUTCOMES.labels(TradeState.SUCCESS.value, "").inc()
+    return row, int(row.new_balance)
 
 
 def _replay(
