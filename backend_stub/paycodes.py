@@ -30,7 +30,6 @@ __all__ = [
     "CLAIM",
     "IssuedCode",
     "LiveCode",
-    "bind",
     "check",
     "claim",
     "claim_params",
@@ -118,11 +117,6 @@ _CHECK = select(
     pay_codes.c.trade_id,
 ).where(pay_codes.c.code_hash == bindparam("b_code_hash"))
 _CHECK_FOR_UPDATE = _CHECK.with_for_update()
-_BIND = (
-    update(pay_codes)
-    .where(pay_codes.c.id == bindparam("b_id"), pay_codes.c.trade_id.is_(None))
-    .values(trade_id=bindparam("b_trade_id"))
-)
 
 
 # Binds a live code of the wallet to the trade; returns the code's id, member and mask.
@@ -145,9 +139,8 @@ def claim(
 ) -> LiveCode | ErrorCode:
     """Bind a live code of ``wallet`` to the trade in one conditional UPDATE, or say why not.
 
-    The same rules as :func:`check` then :func:`bind`, in one statement when the
-    code is good; only a refused code is read again to tell why (CODE_INVALID,
-    CODE_EXPIRED, CODE_USED; a code of another wallet is CODE_INVALID, not bound).
+    The rules of :func:`check` plus the bind, in one statement when the code is
+    good; only a refused code is read again to tell why (:func:`refusal`).
     """
     row = conn.execute(CLAIM, claim_params(code, wallet, trade_id, now_ms)).first()
     if row is not None:
@@ -191,9 +184,3 @@ def check(
     if row.superseded_at_ms is not None or now_ms >= row.expires_at_ms:
         return ErrorCode.CODE_EXPIRED
     return LiveCode(row.id, row.member_id, Issuer(row.wallet), row.code_masked)
-
-
-def bind(conn: Connection, code_id: int, trade_id: int) -> bool:
-    """Bind the code to the trade; False if another trade got it first."""
-    done = conn.execute(_BIND, {"b_id": code_id, "b_trade_id": trade_id})
-    return done.rowcount == 1

@@ -137,8 +137,7 @@ def snapshot(conn: Connection, note: str, now_ms: int) -> int:
 
 
 def _active_version(conn: Connection) -> int:
-    found = conn.execute(select(routing_active.c.version).where(routing_active.c.id == 1)).scalar()
-    return int(found or 0)
+    return int(conn.execute(select(ACTIVE_VERSION)).scalar_one())
 
 
 def publish(conn: Connection, version: int, now_ms: int, *, rollback: bool = False) -> int:
@@ -250,13 +249,7 @@ def active(conn: Connection, utc_offset_min: int) -> ActiveRouting:
 
 def at_version(conn: Connection, version: int, utc_offset_min: int) -> ActiveRouting:
     """A given version, compiled (a trade is finished with the channels it was routed by)."""
-    digest = ""
-    if version:
-        digest = str(
-            conn.execute(
-                select(routing_versions.c.digest).where(routing_versions.c.version == version)
-            ).scalar_one()
-        )
+    digest = str(conn.execute(select(digest_of(version))).scalar_one())
     return compiled(conn, version, digest, utc_offset_min)
 
 
