@@ -19,9 +19,8 @@ this trade. A trade past its deadline is closed first and answered as
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 
 from protocol.errors import ErrorCode
 from protocol.models import ConfirmRequest, TradeState, TradeView
@@ -31,7 +30,7 @@ from protocol.pin import ClearPin, PinEnvelope, PinEnvelopeError, open_envelope
 from . import members as m
 from . import sms
 from .context import Backend
-from .db import insert_ignoring_conflict
+from .db import Record, insert_ignoring_conflict
 from .errors import ApiError
 from .gateway import Call, Continue
 from .members import Member
@@ -54,7 +53,7 @@ class _PinChecked:
     matches: bool
 
 
-def _waiting_trade(conn: Connection, call: Call, out_trade_no: str, now_ms: int) -> Row[Any]:
+def _waiting_trade(conn: Connection, call: Call, out_trade_no: str, now_ms: int) -> Record:
     row = find_trade(conn, call.terminal_id, out_trade_no, for_update=True)
     if row is None:
         raise ApiError(ErrorCode.TRADE_NOT_FOUND)
@@ -135,7 +134,7 @@ def _apply_pin(
 
 
 def _wrong_pin(
-    conn: Connection, call: Call, row: Row[Any], member: Member, now_ms: int, backend: Backend
+    conn: Connection, call: Call, row: Record, member: Member, now_ms: int, backend: Backend
 ) -> None:
     left = m.record_pin_failure(conn, member, now_ms, backend.settings)
     if left > 0:
@@ -155,7 +154,7 @@ def _wrong_pin(
 
 
 def _confirm_sms(
-    conn: Connection, call: Call, row: Row[Any], code: str, backend: Backend
+    conn: Connection, call: Call, row: Record, code: str, backend: Backend
 ) -> TradeView:
     now = call.now_ms
     member = m.find_member(conn, member_id=row.member_id, for_update=True)

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import BigInteger, String, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
+from .db import Prepared
 from .schema import accounts, ledger_lines, trades
 
 __all__ = [
@@ -87,10 +88,14 @@ def _with_line(change: Any) -> Any:
 
 # By "is it a debit": SQLite's statement (the line is a second one), PostgreSQL's.
 _POST = {
-    False: _CHANGE.returning(accounts.c.balance),
-    True: _CHANGE_IF_COVERED.returning(accounts.c.balance),
+    False: Prepared(_CHANGE.returning(accounts.c.balance)),
+    True: Prepared(_CHANGE_IF_COVERED.returning(accounts.c.balance)),
 }
-_POST_WITH_LINE = {False: _with_line(_CHANGE), True: _with_line(_CHANGE_IF_COVERED)}
+_POST_WITH_LINE = {
+    False: Prepared(_with_line(_CHANGE)),
+    True: Prepared(_with_line(_CHANGE_IF_COVERED)),
+}
+_WRITE_LINE = Prepared(_INSERT_LINE)
 
 
 def posting(debit: bool) -> Any:
@@ -100,7 +105,7 @@ def posting(debit: bool) -> Any:
     its one column is ``balance_after``, and it has no row when a debit was
     not covered.
     """
-    return _POST_WITH_LINE[debit]
+    return _POST_WITH_LINE[debit].statement
 
 
 def posting_params(
@@ -138,12 +143,12 @@ def post(
     params = posting_params(account_id, delta, kind, now_ms, **refs)
     one_statement = conn.dialect.name == "postgresql"
     stmt = (_POST_WITH_LINE if one_statement else _POST)[delta < 0]
-    balance = conn.execute(stmt, params).scalar()
+    balance = stmt.execute(conn, params).scalar()
     if balance is None:
         raise InsufficientBalance
     if not one_statement:
         line = {k.removeprefix("b_"): v for k, v in params.items() if k != "b_account_id"}
-        conn.execute(_INSERT_LINE, {**line, "account_id": account_id, "balance_after": balance})
+        _WRITE_LINE.execute(conn, {**line, "account_id": account_id, "balance_after": balance})
     return int(balance)
 
 

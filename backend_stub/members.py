@@ -11,7 +11,7 @@ still accepted to confirm a payment meanwhile).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -24,6 +24,7 @@ from protocol.paycode import Issuer
 from protocol.pin import ClearPin
 
 from .clock import s_to_ms
+from .db import Prepared
 from .errors import ApiError
 from .ledger import EntryKind, post
 from .schema import accounts, members, pin_failures
@@ -146,11 +147,12 @@ def member_and_accounts(
 ) -> tuple[Member, dict[str, tuple[int, int]]]:
     """The member and ``{kind: (account id, balance)}`` from the rows of :func:`with_accounts`."""
     member = Member(*rows[0][leading : leading + len(_MEMBER_COLUMNS)])
+    member = replace(member, frozen=bool(member.frozen))  # 0 or 1 from a Prepared statement
     return member, {str(r.account_kind): (int(r.account_id), int(r.account_balance)) for r in rows}
 
 
 _MEMBER_WITH_ACCOUNTS = {
-    lock: with_accounts(bindparam("b_id"), for_update=lock) for lock in (False, True)
+    lock: Prepared(with_accounts(bindparam("b_id"), for_update=lock)) for lock in (False, True)
 }
 
 
@@ -165,7 +167,7 @@ def member_with_accounts(
     changes a balance keeps (:func:`find_member` ``for_update``, then
     :func:`~backend_stub.ledger.post`).
     """
-    rows = conn.execute(_MEMBER_WITH_ACCOUNTS[for_update], {"b_id": member_id}).all()
+    rows = _MEMBER_WITH_ACCOUNTS[for_update].execute(conn, {"b_id": member_id})
     if not rows:
         raise LookupError(f"no member {member_id}")
     return member_and_accounts(rows)

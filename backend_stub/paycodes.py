@@ -23,6 +23,7 @@ from protocol import paycode
 from protocol.errors import ErrorCode
 from protocol.paycode import Issuer
 
+from .db import Prepared
 from .hashing import secret_hash
 from .schema import pay_codes
 
@@ -120,7 +121,7 @@ _CHECK_FOR_UPDATE = _CHECK.with_for_update()
 
 
 # Binds a live code of the wallet to the trade; returns the code's id, member and mask.
-CLAIM = (
+CLAIM = Prepared(
     update(pay_codes)
     .where(
         pay_codes.c.code_hash == bindparam("b_code_hash"),
@@ -142,7 +143,7 @@ def claim(
     The rules of :func:`check` plus the bind, in one statement when the code is
     good; only a refused code is read again to tell why (:func:`refusal`).
     """
-    row = conn.execute(CLAIM, claim_params(code, wallet, trade_id, now_ms)).first()
+    row = CLAIM.execute(conn, claim_params(code, wallet, trade_id, now_ms)).first()
     if row is not None:
         return LiveCode(row.id, row.member_id, wallet, row.code_masked)
     return refusal(conn, code, now_ms)

@@ -45,6 +45,7 @@ from . import external
 from . import members as m
 from .combination import order_value, split_refund
 from .context import Backend
+from .db import Record
 from .errors import ApiError
 from .gateway import Call, Continue
 from .ledger import EntryKind, post
@@ -57,7 +58,7 @@ __all__ = ["cancel", "refund"]
 _PAID = (TradeState.SUCCESS.value, TradeState.PARTIALLY_REFUNDED.value)
 
 
-def _lock_or_tombstone(conn: Connection, call: Call, out_trade_no: str) -> Row[Any]:
+def _lock_or_tombstone(conn: Connection, call: Call, out_trade_no: str) -> Record:
     row = find_trade(conn, call.terminal_id, out_trade_no, for_update=True)
     if row is not None:
         return row
@@ -81,7 +82,7 @@ def _lock_or_tombstone(conn: Connection, call: Call, out_trade_no: str) -> Row[A
 
 def _give_back(
     conn: Connection,
-    row: Row[Any],
+    row: Record,
     amount: int,
     kind: EntryKind,
     now_ms: int,

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 from protocol.models import TradeState
 
 from .clock import s_to_ms
+from .db import Prepared
 from .routing_config import RiskRule
 from .schema import terminals, trades
 
@@ -66,7 +67,7 @@ def _member_rules(rules: Sequence[RiskRule]) -> list[RiskRule]:
     return [r for r in rules if r.kind != "new_terminal"]
 
 
-def _figures_statement(shape: tuple[tuple[str, float], ...]) -> Any:
+def _figures_statement(shape: tuple[tuple[str, float], ...]) -> Prepared:
     """The query for rules of this shape (kind, window); built once per shape, then reused."""
     found = _STATEMENTS.get(shape)
     if found is not None:
@@ -95,12 +96,13 @@ def _figures_statement(shape: tuple[tuple[str, float], ...]) -> Any:
             trades.c.paid_at_ms > bindparam("b_oldest"),
         ),
     )
+    prepared = Prepared(stmt)
     if len(_STATEMENTS) < 256:
-        _STATEMENTS[shape] = stmt
-    return stmt
+        _STATEMENTS[shape] = prepared
+    return prepared
 
 
-_STATEMENTS: dict[tuple[tuple[str, float], ...], Any] = {}
+_STATEMENTS: dict[tuple[tuple[str, float], ...], Prepared] = {}
 
 
 def member_day(
@@ -118,7 +120,7 @@ def member_day(
     }
     for i, window in enumerate(windows):
         params[f"b_since_{i}"] = now_ms - window
-    spent, *by_rule = conn.execute(stmt, params).one()
+    spent, *by_rule = stmt.execute(conn, params).one()
     return MemberDay(int(spent), tuple(int(value) for value in by_rule))
 
 

@@ -33,7 +33,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 
 from protocol.errors import ErrorCode, message_for
 from protocol.models import PayRequest, Tender, TenderPart, TradePage, TradeState, TradeView
@@ -44,6 +44,7 @@ from . import external, ledger, paycodes, risk, routing_versions, sms
 from . import members as m
 from .clock import ms_to_s, s_to_ms
 from .context import Backend
+from .db import Prepared, Record
 from .errors import ApiError
 from .gateway import Call, Continue
 from .guide import tender_refusal
@@ -98,25 +99,29 @@ _INSERT_TRADE = {name: stmt.returning(trades.c.id) for name, stmt in _INSERT_NEW
 # digest: read inside the statement the trade needs anyway (one snapshot), not by one
 # more query.
 _INSERT_PAY = {
-    name: stmt.values(routing_version=routing_versions.ACTIVE_VERSION).returning(
-        trades.c.id,
-        trades.c.routing_version,
-        routing_versions.digest_of(routing_versions.ACTIVE_VERSION),
+    name: Prepared(
+        stmt.values(routing_version=routing_versions.ACTIVE_VERSION).returning(
+            trades.c.id,
+            trades.c.routing_version,
+            routing_versions.digest_of(routing_versions.ACTIVE_VERSION),
+        )
     )
     for name, stmt in _INSERT_NEW.items()
 }
-_UPDATE_TRADE = update(trades).where(trades.c.id == bindparam("b_id")).returning(*trades.c)
+_UPDATE_TRADE = Prepared(
+    update(trades).where(trades.c.id == bindparam("b_id")).returning(*trades.c)
+)
 
 
 def find_trade(
     conn: Connection, terminal_id: str, out_trade_no: str, *, for_update: bool = False
-) -> Row[Any] | None:
+) -> Record | None:
     stmt = _FIND_TRADE_FOR_UPDATE if for_update else _FIND_TRADE
     params = {"b_terminal_id": terminal_id, "b_out_trade_no": out_trade_no}
     return conn.execute(stmt, params).first()
 
 
-def _reload(conn: Connection, trade_id: int) -> Row[Any]:
+def _reload(conn: Connection, trade_id: int) -> Record:
     return conn.execute(_RELOAD, {"b_id": trade_id}).one()
 
 
@@ -139,7 +144,7 @@ def _insert_pay(
     conn: Connection, values: dict[str, Any], now_ms: int, utc_offset_min: int
 ) -> tuple[int, ActiveRouting] | None:
     """:func:`insert_trade` for a pay, with the routing in force recorded on it and returned."""
-    row = conn.execute(_INSERT_PAY[conn.dialect.name], _new_trade(values, now_ms)).first()
+    row = _INSERT_PAY[conn.dialect.name].execute(conn, _new_trade(values, now_ms)).first()
     if row is None:
         return None
     trade_id, version, digest = row
@@ -153,10 +158,10 @@ def set_outcome(
     state: TradeState,
     reason: ErrorCode | None = None,
     **values: Any,
-) -> Row[Any]:
+) -> Record:
     """Record the trade's state (and other columns); returns the trade's row as it is now."""
-    row = conn.execute(
-        _UPDATE_TRADE,
+    row = _UPDATE_TRADE.execute(
+        conn,
         dict(
             values,
             b_id=trade_id,
@@ -169,7 +174,7 @@ def set_outcome(
     return row
 
 
-def _past_deadline(row: Row[Any], now_ms: int) -> bool:
+def _past_deadline(row: Record, now_ms: int) -> bool:
     return (
         row.state == TradeState.PIN_REQUIRED
         and row.pin_deadline_ms is not None
@@ -177,7 +182,7 @@ def _past_deadline(row: Row[Any], now_ms: int) -> bool:
     )
 
 
-def expire_if_due(conn: Connection, row: Row[Any], now_ms: int) -> Row[Any]:
+def expire_if_due(conn: Connection, row: Record, now_ms: int) -> Record:
     """Close a PIN_REQUIRED trade whose deadline passed; return the row as it is now."""
     if not _past_deadline(row, now_ms):
         return row
@@ -227,7 +232,7 @@ def close_expired(conn: Connection, now_ms: int, batch: int = 100) -> int:
 
 def trade_view(
     conn: Connection,
-    row: Row[Any],
+    row: Record,
     now_ms: int,
     settings: Settings,
     lang: str = "en",
@@ -305,7 +310,7 @@ def charge(
     now_ms: int,
     /,
     **values: Any,
-) -> tuple[Row[Any], int | None]:
+) -> tuple[Record, int | None]:
     """Take ``amount`` from the account now (the member's row is locked); record the outcome.
 
     Returns the trade's row and the account's new balance (None if nothing was taken).
@@ -321,10 +326,10 @@ def charge(
 
 
 _PAID_LINE = ledger.posting(debit=True).cte("line")
-_PAID_STATEMENTS: dict[frozenset[str], Any] = {}
+_PAID_STATEMENTS: dict[frozenset[str], Prepared] = {}
 
 
-def _paid_statement(columns: frozenset[str]) -> Any:
+def _paid_statement(columns: frozenset[str]) -> Prepared:
     """PostgreSQL: debit, ledger line and the trade marked paid, in one statement.
 
     ``WITH moved AS (UPDATE accounts ...), line AS (INSERT INTO ledger_lines ...)
@@ -335,7 +340,7 @@ def _paid_statement(columns: frozenset[str]) -> Any:
     found = _PAID_STATEMENTS.get(columns)
     if found is None:
         every = sorted(columns | {"state", "reason", "paid_at_ms", "updated_at_ms"})
-        found = (
+        found = Prepared(
             update(trades)
             .where(trades.c.id == bindparam("b_paid_id"), _PAID_LINE.c.balance_after.is_not(None))
             .values({name: bindparam(f"b_set_{name}") for name in every})
@@ -352,7 +357,7 @@ def _take(
     amount: int,
     now_ms: int,
     values: dict[str, Any],
-) -> tuple[Row[Any], int] | None:
+) -> tuple[Record, int] | None:
     """Debit and record the trade paid: its row and the new balance; None if short (no change).
 
     On PostgreSQL one round trip (:func:`_paid_statement`), elsewhere three.
@@ -369,7 +374,7 @@ def _take(
     for name, value in (values | outcome | {"updated_at_ms": now_ms}).items():
         params[f"b_set_{name}"] = value
     params["b_paid_id"] = trade_id
-    row = conn.execute(_paid_statement(frozenset(values)), params).first()
+    row = _paid_statement(frozenset(values)).execute(conn, params).first()
     if row is None:
         return None
     TRADE_OUTCOMES.labels(TradeState.SUCCESS.value, "").inc()
@@ -377,7 +382,7 @@ def _take(
 
 
 def _replay(
-    conn: Connection, call: Call, row: Row[Any], request: PayRequest, settings: Settings
+    conn: Connection, call: Call, row: Record, request: PayRequest, settings: Settings
 ) -> TradeView:
     """A pay with a number this terminal used before: the trade as it is now, or a refusal."""
     if row.request_hash is not None and row.request_hash != request_fingerprint(request):
@@ -457,9 +462,9 @@ def pay(
     return view(conn, call.now_ms)
 
 
-_CLAIMED = paycodes.CLAIM.cte("claimed")
-_CLAIM_AND_LOCK = m.with_accounts(
-    _CLAIMED.c.member_id, _CLAIMED.c.id, _CLAIMED.c.code_masked, for_update=True
+_CLAIMED = paycodes.CLAIM.statement.cte("claimed")
+_CLAIM_AND_LOCK = Prepared(
+    m.with_accounts(_CLAIMED.c.member_id, _CLAIMED.c.id, _CLAIMED.c.code_masked, for_update=True)
 )
 
 
@@ -477,7 +482,7 @@ def _claim(
             return live
         return (live, *m.member_with_accounts(conn, live.member_id, for_update=True))
     params = paycodes.claim_params(code, wallet, trade_id, now_ms)
-    rows = conn.execute(_CLAIM_AND_LOCK, params).all()
+    rows = _CLAIM_AND_LOCK.execute(conn, params)
     if not rows:
         return paycodes.refusal(conn, code, now_ms)
     code_id, code_masked = rows[0][:2]
@@ -501,7 +506,7 @@ def _pay_from_wallet(
     to_take: int,
     settings: Settings,
     routing: ActiveRouting,
-) -> tuple[Row[Any], dict[str, int] | None] | None:
+) -> tuple[Record, dict[str, int] | None] | None:
     """The payment from one of our wallets: the final row and the member's balances (if known).
 
     None when the trade waits for the PIN (the view then reads what it needs).
