@@ -28,14 +28,15 @@ from .hashing import secret_hash
 from .schema import pay_codes
 
 __all__ = [
-    "CLAIM",
     "IssuedCode",
     "LiveCode",
     "check",
     "claim",
     "claim_params",
+    "claim_statement",
     "issue",
     "refusal",
+    "release",
     "retire_slot",
 ]
 
@@ -120,18 +121,31 @@ _CHECK = select(
 _CHECK_FOR_UPDATE = _CHECK.with_for_update()
 
 
-# Binds a live code of the wallet to the trade; returns the code's id, member and mask.
-CLAIM = Prepared(
-    update(pay_codes)
-    .where(
-        pay_codes.c.code_hash == bindparam("b_code_hash"),
-        pay_codes.c.wallet == bindparam("b_wallet"),
-        pay_codes.c.trade_id.is_(None),
-        pay_codes.c.superseded_at_ms.is_(None),
-        pay_codes.c.expires_at_ms > bindparam("b_now"),
+def claim_statement(trade_id: Any) -> Any:
+    """Bind a live code of the wallet to ``trade_id``; returns the code's id, member and mask.
+
+    ``trade_id``: a bind parameter, or the id column of a trade a statement
+    inserts first (PostgreSQL's pay does both in one, as CTEs).
+    """
+    return (
+        update(pay_codes)
+        .where(
+            pay_codes.c.code_hash == bindparam("b_code_hash"),
+            pay_codes.c.wallet == bindparam("b_wallet"),
+            pay_codes.c.trade_id.is_(None),
+            pay_codes.c.superseded_at_ms.is_(None),
+            pay_codes.c.expires_at_ms > bindparam("b_now"),
+        )
+        .values(trade_id=trade_id)
+        .returning(
+            pay_codes.c.id, pay_codes.c.member_id, pay_codes.c.code_masked, pay_codes.c.trade_id
+        )
     )
-    .values(trade_id=bindparam("b_trade_id"))
-    .returning(pay_codes.c.id, pay_codes.c.member_id, pay_codes.c.code_masked)
+
+
+_CLAIM = Prepared(claim_statement(bindparam("b_trade_id")))
+_RELEASE = Prepared(
+    update(pay_codes).where(pay_codes.c.id == bindparam("b_id")).values(trade_id=None)
 )
 
 
@@ -143,20 +157,21 @@ def claim(
     The rules of :func:`check` plus the bind, in one statement when the code is
     good; only a refused code is read again to tell why (:func:`refusal`).
     """
-    row = CLAIM.execute(conn, claim_params(code, wallet, trade_id, now_ms)).first()
+    params = claim_params(code, wallet, now_ms) | {"b_trade_id": trade_id}
+    row = _CLAIM.execute(conn, params).first()
     if row is not None:
         return LiveCode(row.id, row.member_id, wallet, row.code_masked)
     return refusal(conn, code, now_ms)
 
 
-def claim_params(code: str, wallet: Issuer, trade_id: int, now_ms: int) -> dict[str, Any]:
-    """The parameters of :data:`CLAIM` (for a statement that has it as a CTE too)."""
-    return {
-        "b_code_hash": secret_hash(code),
-        "b_wallet": wallet.value,
-        "b_now": now_ms,
-        "b_trade_id": trade_id,
-    }
+def claim_params(code: str, wallet: Issuer, now_ms: int) -> dict[str, Any]:
+    """The parameters of :func:`claim_statement`, but for a bound ``b_trade_id``."""
+    return {"b_code_hash": secret_hash(code), "b_wallet": wallet.value, "b_now": now_ms}
+
+
+def release(conn: Connection, code_id: int) -> None:
+    """Unbind a code this transaction bound: its trade was refused before it paid."""
+    _RELEASE.execute(conn, {"b_id": code_id})
 
 
 def refusal(conn: Connection, code: str, now_ms: int) -> ErrorCode:

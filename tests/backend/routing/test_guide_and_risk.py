@@ -70,15 +70,17 @@ def test_the_guide_offers_tenders_in_order_and_says_why_others_are_hidden(routin
     assert [t["tender"] for t in pda["tenders"] if t["available"]] == ["cash"]
 
 
-def test_pay_refuses_what_the_guide_hides(routing):
+def test_pay_refuses_what_the_guide_hides(routing_both):
+    routing = routing_both
     wx, ali, up = fresh("wx"), fresh("ali"), fresh("up")
     routing.publish(_guide_config(wx, ali, up))
     terminal = routing.live.terminal()
     member = routing.live.member(points=10_000, pin=None)
-    tobacco = terminal.pay(member.code(), 1_000, categories=["tobacco"])
+    code = member.code()
+    tobacco = terminal.pay(code, 1_000, categories=["tobacco"])
     assert tobacco["state"] == "FAILED" and tobacco["reason"] == ErrorCode.TENDER_NOT_ALLOWED
     assert member.account()["balance_points"] == 10_000
-    assert terminal.pay(member.code(), 1_000)["state"] == "SUCCESS"
+    assert terminal.pay(code, 1_000)["state"] == "SUCCESS"  # the refusal did not use the code
     assert terminal.pay(alipay_code(), 10_001)["reason"] == ErrorCode.AMOUNT_OUT_OF_RANGE
     assert terminal.pay(wechat_code(), 100)["reason"] == ErrorCode.CHANNEL_MAINTENANCE
     assert terminal.pay(unionpay_code(), 100)["reason"] == ErrorCode.ISSUER_NOT_SUPPORTED
