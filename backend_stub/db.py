@@ -225,6 +225,8 @@ class Prepared:
         self._forms: dict[tuple[str, frozenset[str]], _Form] = {}
 
     def execute(self, conn: Connection, params: Mapping[str, Any]) -> Rows:
+        if not conn.in_transaction():  # the driver would run it on its own, committed at once
+            raise RuntimeError("run a Prepared statement in a transaction: Database.write or read")
         key = (conn.dialect.name, frozenset(params))
         form = self._forms.get(key)
         if form is None:

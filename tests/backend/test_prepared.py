@@ -100,3 +100,12 @@ def test_a_statement_that_needs_sqlalchemy_at_each_execution_is_refused(
     expanding = Prepared(select(_items.c.id).where(_items.c.name.in_(bindparam("b_names"))))
     with database.write() as conn, pytest.raises(TypeError, match=r"conn\.execute"):
         expanding.execute(conn, {"b_names": ["tea"]})
+
+
+def test_outside_a_transaction_it_refuses_rather_than_commit_on_its_own(
+    database: Database,
+) -> None:
+    with database.engine.connect() as conn, pytest.raises(RuntimeError, match="transaction"):
+        _ADD.execute(conn, {"name": "tea", "stock": 1})
+    with database.read() as conn:
+        assert conn.execute(select(_items.c.id)).all() == []
