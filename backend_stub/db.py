@@ -236,12 +236,13 @@ class Prepared:
         dbapi_error = conn.dialect.loaded_dbapi.Error
         try:
             cursor = driver.execute(form.sql, form.arguments(params))
-            rows = cursor.fetchall() if cursor.description else []
+            row_type = form.row_type(cursor)
+            rows = [] if row_type is None else cursor.fetchall()
         except dbapi_error as exc:
             raise DBAPIError.instance(
                 form.sql, None, exc, dbapi_error, hide_parameters=True, dialect=conn.dialect
             ) from exc
-        return Rows([form.row_type(cursor.description)._make(row) for row in rows])
+        return Rows(map(row_type._make, rows)) if rows else Rows()
 
 
 class Rows(list[Any]):
@@ -290,7 +291,14 @@ class _Form:
             return tuple(values[name] for name in self.names)
         return {name: values[name] for name in self.names}
 
-    def row_type(self, description: Any) -> Any:
+    def row_type(self, cursor: Any) -> Any:
+        """The named tuple of the rows, from the first cursor; None for a statement without rows.
+
+        (Read once: psycopg builds a cursor's ``description`` anew at each look.)
+        """
         if self._row_type is None:
+            description = cursor.description
+            if description is None:
+                return None
             self._row_type = namedtuple("Row", [column[0] for column in description])  # type: ignore[misc]
         return self._row_type
