@@ -9,6 +9,9 @@
   because its transaction already holds the whole database.
 - ``read()``: a read-only snapshot (``BEGIN`` on SQLite, which WAL lets run
   beside a writer).
+- :class:`Prepared`: a Core statement compiled once and run on the driver's
+  cursor inside either of them, for the pay path, where SQLAlchemy's work at
+  each execution cost more than the database's own.
 
 SQLite runs in WAL mode with ``synchronous=FULL`` (a commit is on disk when it
 returns) and foreign keys on. Checkpoints (copying the WAL back into the
