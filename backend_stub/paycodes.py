@@ -157,16 +157,18 @@ def claim(
     The rules of :func:`check` plus the bind, in one statement when the code is
     good; only a refused code is read again to tell why (:func:`refusal`).
     """
-    params = claim_params(code, wallet, now_ms) | {"b_trade_id": trade_id}
-    row = _CLAIM.execute(conn, params).first()
+    row = _CLAIM.execute(conn, claim_params(code, wallet, now_ms, trade_id)).first()
     if row is not None:
         return LiveCode(row.id, row.member_id, wallet, row.code_masked)
     return refusal(conn, code, now_ms)
 
 
-def claim_params(code: str, wallet: Issuer, now_ms: int) -> dict[str, Any]:
-    """The parameters of :func:`claim_statement`, but for a bound ``b_trade_id``."""
-    return {"b_code_hash": secret_hash(code), "b_wallet": wallet.value, "b_now": now_ms}
+def claim_params(
+    code: str, wallet: Issuer, now_ms: int, trade_id: int | None = None
+) -> dict[str, Any]:
+    """The parameters of :func:`claim_statement`; ``trade_id`` when it is a bound ``b_trade_id``."""
+    params = {"b_code_hash": secret_hash(code), "b_wallet": wallet.value, "b_now": now_ms}
+    return params if trade_id is None else params | {"b_trade_id": trade_id}
 
 
 def release(conn: Connection, code_id: int) -> None:

@@ -95,19 +95,19 @@ _INSERT_NEW = {
     for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
 }
 _INSERT_TRADE = {name: stmt.returning(trades.c.id) for name, stmt in _INSERT_NEW.items()}
-# A pay's insert also records the routing version in force and returns it with its
-# digest: read inside the statement the trade needs anyway (one snapshot), not by one
-# more query.
-_INSERT_PAY = {
-    name: Prepared(
-        stmt.values(routing_version=routing_versions.ACTIVE_VERSION).returning(
-            trades.c.id,
-            trades.c.routing_version,
-            routing_versions.digest_of(routing_versions.ACTIVE_VERSION).label("digest"),
-        )
+
+
+def _recording_routing(insert_trade: Any) -> Any:
+    """A pay's insert: it also records the routing version in force and returns it with its
+    digest, read inside the statement the trade needs anyway (one snapshot, no more query)."""
+    return insert_trade.values(routing_version=routing_versions.ACTIVE_VERSION).returning(
+        trades.c.id,
+        trades.c.routing_version,
+        routing_versions.digest_of(routing_versions.ACTIVE_VERSION).label("digest"),
     )
-    for name, stmt in _INSERT_NEW.items()
-}
+
+
+_INSERT_PAY = {name: Prepared(_recording_routing(stmt)) for name, stmt in _INSERT_NEW.items()}
 # PostgreSQL, a pay from one of our wallets: the insert, the code's claim for the new
 # trade and the member's lock in one statement (CTEs), one round trip instead of two.
 # (Inside a CTE an insert takes its values as named, ``b_<column>``, not from the keys.)
@@ -126,18 +126,9 @@ _PAY_COLUMNS = (
     "created_at_ms",
     "updated_at_ms",
 )
-_NEW = (
-    postgresql.insert(trades)
-    .values({name: bindparam(f"b_{name}") for name in _PAY_COLUMNS})
-    .values(routing_version=routing_versions.ACTIVE_VERSION)
-    .on_conflict_do_nothing(index_elements=[trades.c.terminal_id, trades.c.out_trade_no])
-    .returning(
-        trades.c.id,
-        trades.c.routing_version,
-        routing_versions.digest_of(routing_versions.ACTIVE_VERSION).label("digest"),
-    )
-    .cte("new")
-)
+_NEW = _recording_routing(
+    _INSERT_NEW["postgresql"].values({name: bindparam(f"b_{name}") for name in _PAY_COLUMNS})
+).cte("new")
 _CLAIMED_BY_NEW = paycodes.claim_statement(_NEW.c.id).cte("claimed_by_new")
 _INSERT_CLAIM_AND_LOCK = Prepared(
     m.with_accounts(
@@ -570,8 +561,7 @@ def _claim(
         if isinstance(live, ErrorCode):
             return live
         return (live, *m.member_with_accounts(conn, live.member_id, for_update=True))
-    params = paycodes.claim_params(code, wallet, now_ms) | {"b_trade_id": trade_id}
-    rows = _CLAIM_AND_LOCK.execute(conn, params)
+    rows = _CLAIM_AND_LOCK.execute(conn, paycodes.claim_params(code, wallet, now_ms, trade_id))
     if not rows:
         return paycodes.refusal(conn, code, now_ms)
     return _claimed(rows, wallet, leading=2)
