@@ -10,20 +10,21 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
 
-from .api_admin import admin_router
-from .api_cod import cod_router
-from .api_member import member_router
-from .api_plain import install_error_handlers
-from .api_routing import routing_router
-from .api_terminal import REQUEST_MODELS, terminal_router
-from .body_limit import BodyLimit
-from .channel_monitor import ChannelMonitor
+from backend_stub.api.admin import admin_router
+from backend_stub.api.cod import cod_router
+from backend_stub.api.health import install_health
+from backend_stub.api.member import member_router
+from backend_stub.api.plain import install_error_handlers
+from backend_stub.api.routing import routing_router
+from backend_stub.api.terminal import REQUEST_MODELS, terminal_router
+from backend_stub.gateway.body_limit import BodyLimit
+from backend_stub.jobs.sweeper import Sweeper
+from backend_stub.observability.instrument import Instrument
+from backend_stub.observability.metrics import REGISTRY, PoolCollector
+from backend_stub.routing.monitor import ChannelMonitor
+from backend_stub.wallet.page import install_wallet_page
+
 from .context import Backend
-from .health import install_health
-from .instrument import Instrument
-from .metrics import REGISTRY, PoolCollector
-from .sweeper import Sweeper
-from .wallet_page import install_wallet_page
 
 __all__ = ["create_app"]
 

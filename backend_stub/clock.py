@@ -18,6 +18,7 @@ import math
 import os
 import threading
 import time
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -27,6 +28,9 @@ __all__ = [
     "FixedClock",
     "OffsetFileClock",
     "SystemClock",
+    "business_day",
+    "day_bounds",
+    "local_time",
     "ms_to_s",
     "read_offset_ms",
     "s_to_ms",
@@ -133,3 +137,25 @@ def s_to_ms(seconds: float) -> int:
 def ms_to_s(ms: int) -> int:
     """Whole seconds, rounded down: a deadline shown early, never late."""
     return ms // 1000
+
+
+# -- the stores' business day: daily quotas, usage and reconciliation follow local dates.
+# Local time is UTC plus ``utc_offset_min`` (480, China Standard Time, by default); a
+# business day runs from local midnight to local midnight.
+def local_time(now_ms: int, utc_offset_min: int) -> datetime:
+    """The local wall-clock time (naive) at ``now_ms``."""
+    return datetime.fromtimestamp(now_ms / 1000, UTC).replace(tzinfo=None) + timedelta(
+        minutes=utc_offset_min
+    )
+
+
+def business_day(now_ms: int, utc_offset_min: int) -> str:
+    """``YYYY-MM-DD`` of the local day ``now_ms`` falls in."""
+    return local_time(now_ms, utc_offset_min).date().isoformat()
+
+
+def day_bounds(day: date, utc_offset_min: int) -> tuple[int, int]:
+    """The day's start and end as epoch milliseconds (start included, end not)."""
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(minutes=utc_offset_min)
+    start_ms = int(start.timestamp() * 1000)
+    return start_ms, start_ms + 86_400_000

@@ -1,19 +1,32 @@
-"""What every request handler needs: the database, settings, clock, PIN key, channels, limits."""
+"""What every layer is handed: the running :class:`Backend`, and a signed request as :class:`Call`.
+
+The gateway makes a :class:`Call` for each request it lets through and hands
+it to the core's action; an action that must do slow work outside the
+transaction returns :class:`Continue`. They live here, below the gateway and
+the core alike, so the core never imports the gateway.
+"""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
-from .bulkhead import Bulkhead
-from .channels.pool import ChannelPool
+from pydantic import BaseModel
+from sqlalchemy.engine import Connection
+
+from backend_stub.gateway.bulkhead import Bulkhead
+from backend_stub.gateway.rate_limits import RateLimiter
+from backend_stub.payments.terminals import Terminal, TerminalCache
+from backend_stub.routing.channels.pool import ChannelPool
+from backend_stub.storage.db import Database
+from backend_stub.storage.keys import PinKey, load_pin_key
+
 from .clock import Clock, SystemClock
-from .db import Database
-from .keys import PinKey, load_pin_key
-from .rate_limits import RateLimiter
 from .settings import Settings
-from .terminals import TerminalCache
 
-__all__ = ["Backend"]
+__all__ = ["Backend", "Call", "Continue", "Result"]
 
 
 class Backend:
@@ -52,3 +65,33 @@ class Backend:
                 with self.db.read() as conn:
                     self._pin_key = load_pin_key(conn)
             return self._pin_key
+
+
+@dataclass(frozen=True)
+class Call:
+    """An authenticated request: who sent it, when we received it, in which language to answer."""
+
+    terminal: Terminal
+    nonce: str
+    now_ms: int
+    lang: str
+
+    @property
+    def terminal_id(self) -> str:
+        return self.terminal.id
+
+
+Result = BaseModel | dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Continue:
+    """Returned by an action that must do slow work (a PIN hash check) outside any lock.
+
+    The first transaction (with the nonce) commits; ``outside()`` runs with no
+    transaction open; ``then(conn, value)`` runs in a second transaction and
+    gives the answer. ``then`` re-checks whatever ``outside`` relied on.
+    """
+
+    outside: Callable[[], Any]
+    then: Callable[[Connection, Any], Result]

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import logging
 
+from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
 
+from backend_stub.storage.db import DatabaseBusy
 from protocol.errors import ERRORS, ErrorCode, message_for
 
-from .db import DatabaseBusy
-
-__all__ = ["ApiError", "classify_exception", "http_status", "refusal_for"]
+__all__ = ["ApiError", "classify_exception", "http_status", "refusal_for", "validation_message"]
 
 # PostgreSQL: lock_not_available, serialization_failure, deadlock_detected,
 # too_many_connections, cannot_connect_now.
@@ -74,3 +74,13 @@ def refusal_for(error: BaseException, log: logging.Logger) -> ApiError:
         else:
             log.warning("request refused as %s: %s", refusal.code, type(error).__name__)
     return refusal
+
+
+def validation_message(error: ValidationError, limit: int = 3) -> str:
+    """``field: what is wrong`` for the first few problems; never the values themselves."""
+    parts = []
+    for item in error.errors(include_input=False, include_url=False)[:limit]:
+        where = ".".join(str(p) for p in item["loc"]) or "body"
+        msg = str(item["msg"]).removeprefix("Value error, ")
+        parts.append(f"{where}: {msg}")
+    return "; ".join(parts)

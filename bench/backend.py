@@ -53,8 +53,8 @@ if not __package__:
 
 import psycopg
 
-from backend_stub.db import Database
-from backend_stub.terminals import create_terminal
+from backend_stub.payments.terminals import create_terminal
+from backend_stub.storage.db import Database
 from bench.table import Row
 from protocol.models import TerminalKind
 from tests.harness import BackendServer, PostgresServer, issue_codes, signed_request

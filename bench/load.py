@@ -65,7 +65,7 @@ if not __package__:
 import httpx
 from sqlalchemy import text
 
-from backend_stub.db import Database
+from backend_stub.storage.db import Database
 from bench.backend import SERVER_SETTINGS
 from bench.table import Row
 from protocol import signing

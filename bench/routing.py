@@ -30,11 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from backend_stub import channel_state, routing_versions
-from backend_stub.channel_routing import Order, RoutingPlan, RoutingState, Usage
-from backend_stub.db import Database
-from backend_stub.migrate import upgrade
-from backend_stub.routing_config import RoutingConfig
+from backend_stub.routing import health as channel_state
+from backend_stub.routing import versions as routing_versions
+from backend_stub.routing.config import RoutingConfig
+from backend_stub.routing.plan import Order, RoutingPlan, RoutingState, Usage
+from backend_stub.storage.db import Database
+from backend_stub.storage.migrate import upgrade
 from bench.table import Row
 from protocol.errors import ErrorCode
 from protocol.paycode import Issuer

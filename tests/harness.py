@@ -505,8 +505,8 @@ def issue_codes(
     the SMS outbox. Each member gets ``per_member`` codes (one per wallet slot,
     valid an hour), under the built-in risk rule of 10 no-PIN payments a day.
     """
-    from backend_stub import members, paycodes
-    from backend_stub.db import Database
+    from backend_stub.payments import members, paycodes
+    from backend_stub.storage.db import Database
     from protocol.paycode import Issuer
 
     db = Database(database_url)

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from backend_stub.cli import main
+from backend_stub.cli.main import main
 from tests.harness import REPO, BackendServer
 
 

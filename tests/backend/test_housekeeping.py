@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from sqlalchemy import insert, select
 
-from backend_stub import gateway, keys, paycodes, trades
-from backend_stub import members as m
 from backend_stub.clock import FixedClock
-from backend_stub.context import Backend
-from backend_stub.db import Database
-from backend_stub.migrate import upgrade
-from backend_stub.schema import nonces
+from backend_stub.context import Backend, Call
+from backend_stub.gateway import signed as gateway
+from backend_stub.jobs.sweeper import sweep_once
+from backend_stub.payments import members as m
+from backend_stub.payments import paycodes, trades
+from backend_stub.payments.terminals import create_merchant, create_store, create_terminal
 from backend_stub.settings import Settings
-from backend_stub.sweeper import sweep_once
-from backend_stub.terminals import create_merchant, create_store, create_terminal
+from backend_stub.storage import keys
+from backend_stub.storage.db import Database
+from backend_stub.storage.migrate import upgrade
+from backend_stub.storage.schema import nonces
 from protocol.models import PayRequest, TerminalKind, TradeView
 from protocol.paycode import Issuer
 
@@ -44,7 +46,7 @@ def test_trades_close_exactly_after_their_deadline(tmp_path):
             conn, member_no="A1", phone="13900000000", name="A", now_ms=T0, points=100_000
         )
         code = paycodes.issue(conn, member.id, Issuer.POINTS, "phone", T0, 60_000)
-        call = gateway.Call(terminal, "n" * 16, T0, "en")
+        call = Call(terminal, "n" * 16, T0, "en")
         request = PayRequest(
             terminal_id=terminal.id,
             timestamp=T0 // 1000,

@@ -13,9 +13,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from backend_stub.db import Database
-from backend_stub.migrate import alembic_config, upgrade
-from backend_stub.schema import metadata
+from backend_stub.storage.db import Database
+from backend_stub.storage.migrate import alembic_config, upgrade
+from backend_stub.storage.schema import metadata
 from tests.harness import PostgresServer, unique
 
 

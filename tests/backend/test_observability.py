@@ -20,7 +20,7 @@ import httpx
 import psycopg
 import pytest
 
-from backend_stub.health import code_revisions
+from backend_stub.api.health import code_revisions
 from tests.conftest import LiveBackend, _start
 from tests.harness import BackendServer, Member, SignedClient, unique
 

@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
-from backend_stub.db import Database, Prepared
+from backend_stub.storage.db import Database
+from backend_stub.storage.prepared import Prepared
 from tests.harness import PostgresServer
 
 _metadata = MetaData()

@@ -15,10 +15,10 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from backend_stub.db import Database
-from backend_stub.ledger import EntryKind, post
-from backend_stub.members import find_member
-from backend_stub.schema import accounts, members
+from backend_stub.ledger.postings import EntryKind, post
+from backend_stub.payments.members import find_member
+from backend_stub.storage.db import Database
+from backend_stub.storage.schema import accounts, members
 from protocol.errors import ErrorCode
 from tests.harness import Member, SignedClient, unique
 

@@ -1,13 +1,13 @@
-"""The migrations build exactly the tables `backend_stub.schema` declares (COD ones too)."""
+"""The migrations build exactly the tables `backend_stub.storage.schema` declares (COD ones too)."""
 
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from backend_stub.db import Database
-from backend_stub.migrate import upgrade
-from backend_stub.schema import cod_orders, courier_devices, couriers, metadata
+from backend_stub.storage.db import Database
+from backend_stub.storage.migrate import upgrade
+from backend_stub.storage.schema import cod_orders, courier_devices, couriers, metadata
 
 
 def test_upgrading_a_fresh_database_leaves_nothing_to_autogenerate(tmp_path):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from backend_stub import channel_state
-from backend_stub.channels.base import ChannelAnswer, ChannelStatus
-from backend_stub.channels.pool import CallResult
-from backend_stub.db import Database
-from backend_stub.migrate import upgrade
+from backend_stub.routing import health as channel_state
+from backend_stub.routing.channels.base import ChannelAnswer, ChannelStatus
+from backend_stub.routing.channels.pool import CallResult
 from backend_stub.settings import Settings
+from backend_stub.storage.db import Database
+from backend_stub.storage.migrate import upgrade
 
 T0 = 1_800_000_000_000
 SETTINGS = Settings(

@@ -9,9 +9,9 @@ from collections import Counter
 import pytest
 from pydantic import ValidationError
 
-from backend_stub.channel_routing import Order, RoutingPlan, RoutingState, Usage
-from backend_stub.routing_config import Fee, RoutingConfig
-from backend_stub.routing_demo import DEMO_ROUTING
+from backend_stub.cli.routing_demo import DEMO_ROUTING
+from backend_stub.routing.config import Fee, RoutingConfig
+from backend_stub.routing.plan import Order, RoutingPlan, RoutingState, Usage
 from protocol.errors import ErrorCode
 from protocol.paycode import Issuer
 from tests.harness import REPO

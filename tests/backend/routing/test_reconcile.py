@@ -7,7 +7,7 @@ import io
 import json
 import time
 
-from backend_stub.cli import main
+from backend_stub.cli.main import main
 from tests.backend.routing.conftest import channel, fresh, rule, wechat_code
 from tests.harness import unique
 

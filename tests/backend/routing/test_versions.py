@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from backend_stub.cli import main
+from backend_stub.cli.main import main
 from tests.backend.routing.conftest import channel, fresh, rule, wechat_code
 
 

@@ -1,0 +1,249 @@
+"""The terminal API, ``POST /v1/<name>``: thin routes over the gateway and the core.
+
+Each route reads the raw body (the signature covers the raw object), hands it
+to :func:`~backend_stub.gateway.signed.run_signed` in a thread of the terminal
+requests' bulkhead (:mod:`backend_stub.gateway.bulkhead`) with the request model and
+the core function, and returns the signed answer; ``SERVICE_BUSY`` answers
+carry ``Retry-After``. The
+OpenAPI schema still names each request model, for API fuzzers and SDK
+writers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.engine import Connection
+
+from backend_stub.context import Backend, Call, Continue
+from backend_stub.errors import ApiError, refusal_for, validation_message
+from backend_stub.gateway.bulkhead import BulkheadFull
+from backend_stub.gateway.signed import (
+    Answer,
+    answer_error,
+    answer_ok,
+    busy_answer,
+    parse_body,
+    run_signed,
+)
+from backend_stub.payments import combination, confirm, credits, reversal, terminals, trades
+from backend_stub.routing import external, guide
+from backend_stub.storage import schema
+from protocol.errors import ErrorCode
+from protocol.models import (
+    ApiResponse,
+    CancelRequest,
+    ConfirmRequest,
+    EarnPointsRequest,
+    EchoRequest,
+    EnrolRequest,
+    GuideRequest,
+    OtherTendersRequest,
+    PayRequest,
+    QueryRequest,
+    RefundRequest,
+    SignedRequest,
+    TopUpRequest,
+    TradeListRequest,
+)
+
+from .plain import language
+
+__all__ = ["REQUEST_MODELS", "add_signed_route", "terminal_router"]
+
+log = logging.getLogger("scanpay.api")
+
+REQUEST_MODELS: dict[str, type[BaseModel]] = {}
+
+
+def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
+    REQUEST_MODELS[model.__name__] = model
+    ref = {"$ref": f"#/components/schemas/{model.__name__}"}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": ref}}}}
+
+
+def _route(
+    router: APIRouter,
+    backend: Backend,
+    name: str,
+    model: type[BaseModel],
+    handle: Callable[[bytes, str], Answer],
+    summary: str,
+) -> None:
+    async def endpoint(request: Request) -> JSONResponse:
+        raw = await request.body()
+        lang = language(request)
+        try:
+            status, body = await backend.requests.run(handle, raw, lang)
+        except BulkheadFull as full:  # answered at once, signed if this instance knows the terminal
+            status, body = busy_answer(backend, raw, lang, full)
+        headers = None
+        if body.get("code") == ErrorCode.SERVICE_BUSY:
+            headers = {"retry-after": str((body.get("data") or {}).get("retry_after_s", 1))}
+        return JSONResponse(body, status_code=status, headers=headers)
+
+    endpoint.__name__ = name.replace("-", "_")
+    router.add_api_route(
+        f"/v1/{name}",
+        endpoint,
+        methods=["POST"],
+        summary=summary,
+        openapi_extra=_body_schema(model),
+        responses={200: {"model": ApiResponse}},
+        tags=["terminal"],
+    )
+
+
+def add_signed_route(
+    router: APIRouter,
+    backend: Backend,
+    name: str,
+    model: type[Any],
+    action: Callable[[Connection, Call, Any], Any],
+    summary: str,
+) -> None:
+    """A signed ``POST /v1/<name>`` running ``action`` behind the gateway (other routers too)."""
+
+    def handle(raw: bytes, lang: str) -> Answer:
+        return run_signed(backend, raw, lang, model, action)
+
+    _route(router, backend, name, model, handle, summary)
+
+
+def terminal_router(backend: Backend) -> APIRouter:
+    router = APIRouter()
+    settings = backend.settings
+
+    def signed(
+        name: str, model: type[Any], action: Callable[[Connection, Call, Any], Any], summary: str
+    ) -> None:
+        add_signed_route(router, backend, name, model, action, summary)
+
+    signed(
+        "pay",
+        PayRequest,
+        lambda c, call, r: trades.pay(c, call, r, backend),
+        "Pay with a scanned code",
+    )
+    signed(
+        "confirm",
+        ConfirmRequest,
+        lambda c, call, r: confirm.confirm(c, call, r, backend),
+        "Confirm a PIN_REQUIRED trade with a PIN envelope or an SMS code",
+    )
+    signed(
+        "query",
+        QueryRequest,
+        lambda c, call, r: _query(c, call, r, backend),
+        "A trade as it is now",
+    )
+    signed(
+        "cancel",
+        CancelRequest,
+        lambda c, call, r: reversal.cancel(c, call, r, backend),
+        "Reverse: return any deduction and close",
+    )
+    signed(
+        "refund",
+        RefundRequest,
+        lambda c, call, r: reversal.refund(c, call, r, backend),
+        "Refund all or part of a paid trade",
+    )
+    signed(
+        "trades",
+        TradeListRequest,
+        lambda c, call, r: trades.list_trades(
+            c,
+            [schema.trades.c.terminal_id == call.terminal_id],
+            r.cursor,
+            r.limit,
+            call.now_ms,
+            settings,
+            call.lang,
+        ),
+        "This terminal's trades, newest first",
+    )
+    signed(
+        "earn",
+        EarnPointsRequest,
+        lambda c, call, r: credits.earn(c, call, r, settings),
+        "Points earned on a sale",
+    )
+    signed(
+        "topup",
+        TopUpRequest,
+        lambda c, call, r: credits.topup(c, call, r, settings),
+        "Stored-value card top-up",
+    )
+    signed(
+        "guide",
+        GuideRequest,
+        lambda c, call, r: guide.guide(c, call, r, backend),
+        "Which tenders to offer for an order, in order, and why others are hidden",
+    )
+    signed(
+        "tenders",
+        OtherTendersRequest,
+        lambda c, call, r: combination.record_other_tenders(c, call, r, settings),
+        "Record the other tenders of a combination payment on a paid trade",
+    )
+    signed(
+        "pin-key",
+        SignedRequest,
+        lambda c, call, r: {
+            "pin_key_id": backend.pin_key.key_id,
+            "pin_public_key": backend.pin_key.public_pem,
+        },
+        "The PIN envelope key (RSA public key, PEM)",
+    )
+    signed(
+        "echo", EchoRequest, lambda c, call, r: None, "A signed round trip that does nothing else"
+    )
+    _route(
+        router,
+        backend,
+        "enrol",
+        EnrolRequest,
+        lambda raw, lang: _enrol(backend, raw, lang),
+        "Enrol a terminal",
+    )
+    return router
+
+
+def _query(conn: Connection, call: Call, request: QueryRequest, backend: Backend) -> Any:
+    row = trades.find_trade(conn, call.terminal_id, request.out_trade_no, for_update=True)
+    if row is None:
+        raise ApiError(ErrorCode.TRADE_NOT_FOUND)
+    row = trades.expire_if_due(conn, row, call.now_ms)
+    if row.channel_todo is not None:  # ask the channel now, so the terminal's query converges
+        trade_id, number = row.id, row.out_trade_no
+
+        def view(conn2: Connection, _: object) -> Any:
+            found = trades.find_trade(conn2, call.terminal_id, number)
+            assert found is not None
+            return trades.trade_view(conn2, found, backend.now_ms(), backend.settings, call.lang)
+
+        return Continue(lambda: external.settle(backend, trade_id), view)
+    return trades.trade_view(conn, row, call.now_ms, backend.settings, call.lang)
+
+
+def _enrol(backend: Backend, raw: bytes, lang: str) -> Answer:
+    """Unsigned request (the device has no secret yet); the answer is signed with the new one."""
+    now = backend.now_ms()
+    try:
+        body = parse_body(raw)
+        request = EnrolRequest.model_validate(body)
+        with backend.db.write() as conn:
+            enrolled = terminals.enrol(conn, request, now, backend.pin_key)
+    except ValidationError as exc:
+        return answer_error(
+            ApiError(ErrorCode.BAD_REQUEST, validation_message(exc)), "", now, "", lang
+        )
+    except Exception as exc:
+        return answer_error(refusal_for(exc, log), "", now, "", lang)
+    return answer_ok(enrolled, "", now, enrolled.secret)

@@ -1,0 +1,73 @@
+"""Bulkheads: a bounded pool of worker threads per downstream, with a bounded, timed queue.
+
+Seed 001's resource isolation. Terminal requests (whose work is the database,
+and through it the channels) run in their own pool of ``size`` threads, apart
+from the server's default pool that the member, operator and wallet pages
+use; the health endpoints use no thread at all. At most ``queue`` requests
+wait for a slot, each for at most ``wait_s``; past either bound the request
+is refused at once with :class:`BulkheadFull` (``SERVICE_BUSY``: nothing was
+done, try again), never left hanging. The external channels have their own
+bulkheads per channel (:mod:`backend_stub.routing.channels.pool`).
+
+Once a request holds a slot it runs to the end: a pay that committed is
+always answered with its result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TypeVar
+
+import anyio
+import anyio.to_thread
+
+from backend_stub.errors import ApiError
+from protocol.errors import ErrorCode
+
+__all__ = ["Bulkhead", "BulkheadFull"]
+
+T = TypeVar("T")
+
+
+class BulkheadFull(ApiError):
+    def __init__(self, name: str) -> None:
+        super().__init__(ErrorCode.SERVICE_BUSY, f"{name} pool full")
+        self.retry_after_s = 1
+
+
+class Bulkhead:
+    def __init__(self, name: str, size: int, queue: int, wait_s: float) -> None:
+        self.name = name
+        self.size = size
+        self.queue = queue
+        self.wait_s = wait_s
+        self.in_use = 0
+        self.waiting = 0
+        self.rejected = 0
+        self._slots: asyncio.Semaphore | None = None
+        self._threads: anyio.CapacityLimiter | None = None
+
+    async def run(self, func: Callable[..., T], *args: object) -> T:
+        """``func(*args)`` in one of this pool's threads, or :class:`BulkheadFull` at once."""
+        if self._slots is None or self._threads is None:
+            self._slots = asyncio.Semaphore(self.size)
+            self._threads = anyio.CapacityLimiter(self.size)
+        if self.in_use >= self.size and self.waiting >= self.queue:
+            self.rejected += 1
+            raise BulkheadFull(self.name)
+        self.waiting += 1
+        try:
+            async with asyncio.timeout(self.wait_s):
+                await self._slots.acquire()
+        except TimeoutError:
+            self.rejected += 1
+            raise BulkheadFull(self.name) from None
+        finally:
+            self.waiting -= 1
+        self.in_use += 1
+        try:
+            return await anyio.to_thread.run_sync(func, *args, limiter=self._threads)
+        finally:
+            self.in_use -= 1
+            self._slots.release()

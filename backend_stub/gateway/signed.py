@@ -1,0 +1,295 @@
+"""The gateway: what every terminal request passes before it reaches the core (DESIGN.md 7-8).
+
+In this order; steps 1-5 need no write lock, so a refused request costs little:
+
+1. Parse the body: a JSON object, integers only (a float is refused, since
+   no amount may be one). (Bodies over ``max_body_bytes`` never get here: see
+   :mod:`backend_stub.gateway.body_limit`.)
+2. Find the terminal by ``terminal_id`` (:class:`~backend_stub.payments.terminals.TerminalCache`);
+   unknown -> ``UNKNOWN_TERMINAL``.
+3. Check the signature over the *raw* object's top-level keys, so extension
+   fields (``ext_*``) are covered too -> ``BAD_SIGNATURE``.
+4. The timestamp within 5 minutes -> else ``STALE_REQUEST``; the nonce's form.
+5. Validate with the request's pydantic model -> ``BAD_REQUEST`` naming the field
+   (the nonce of a signed, fresh request is used up all the same).
+6. In the request's one write transaction: the rate limits
+   (:mod:`backend_stub.gateway.rate_limits` -> ``SERVICE_BUSY`` with ``retry_after_s``);
+   the nonce, inserted into the ``nonces`` table, unique per terminal, so
+   every instance sees it -> ``REPLAYED_REQUEST``; then the action inside a
+   savepoint: if it refuses the request (:class:`ApiError`), its writes are
+   undone but the nonce stays recorded.
+
+Every answer is :class:`~protocol.models.ApiResponse` signed with the
+terminal's secret over ``code``, ``message``, ``nonce`` (the request's,
+echoed), ``timestamp`` and ``data``. Only when the terminal is unknown or the
+body cannot be read is the answer unsigned (``sign: ""``): there is no
+secret to sign with. A ``SERVICE_BUSY`` answer carries ``data.retry_after_s``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import bindparam, delete, literal_column
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from backend_stub.clock import ms_to_s
+from backend_stub.context import Backend, Call, Continue, Result
+from backend_stub.errors import ApiError, http_status, refusal_for, validation_message
+from backend_stub.observability.metrics import RATE_LIMITED
+from backend_stub.payments.terminals import Terminal
+from backend_stub.storage.db import savepoint
+from backend_stub.storage.schema import nonces
+from protocol import replay, signing
+from protocol.errors import ErrorCode
+from protocol.models import OK, ApiResponse
+
+__all__ = [
+    "MAX_BODY_BYTES",
+    "Answer",
+    "answer_error",
+    "answer_ok",
+    "busy_answer",
+    "data_of",
+    "parse_body",
+    "purge_nonces",
+    "record_nonce",
+    "run_signed",
+    "secret_for",
+]
+
+log = logging.getLogger("scanpay.gateway")
+
+MAX_BODY_BYTES = 64 * 1024
+M = TypeVar("M", bound=BaseModel)
+Answer = tuple[int, dict[str, Any]]
+
+
+class _NotAFloat(ValueError):
+    pass
+
+
+def _refuse_float(text: str) -> Any:
+    raise _NotAFloat(text)
+
+
+def parse_body(raw: bytes) -> dict[str, Any]:
+    """The request's JSON object, or :class:`ApiError` ``BAD_REQUEST`` in plain words."""
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiError(ErrorCode.REQUEST_TOO_LARGE, f"at most {MAX_BODY_BYTES} bytes")
+    try:
+        body = json.loads(raw, parse_float=_refuse_float, parse_constant=_refuse_float)
+    except _NotAFloat:
+        raise ApiError(
+            ErrorCode.BAD_REQUEST, "numbers must be whole: amounts are integer fen or points"
+        ) from None
+    except (ValueError, RecursionError):
+        raise ApiError(ErrorCode.BAD_REQUEST, "the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(ErrorCode.BAD_REQUEST, "the body must be a JSON object")
+    return body
+
+
+def data_of(result: Result) -> dict[str, Any] | None:
+    if result is None:
+        return None
+    if isinstance(result, BaseModel):
+        return result.model_dump(mode="json")
+    return result
+
+
+def _envelope(
+    code: str, message: str, nonce: str, now_ms: int, data: dict[str, Any] | None, secret: str
+) -> dict[str, Any]:
+    body = ApiResponse(
+        code=code, message=message, nonce=nonce, timestamp=ms_to_s(now_ms), data=data
+    ).model_dump(mode="json")
+    body["sign"] = signing.sign(body, secret) if secret else ""
+    return body
+
+
+def answer_ok(result: Result, nonce: str, now_ms: int, secret: str) -> Answer:
+    return 200, _envelope(OK, "", nonce, now_ms, data_of(result), secret)
+
+
+def answer_error(error: ApiError, nonce: str, now_ms: int, secret: str, lang: str) -> Answer:
+    data = None
+    if error.code is ErrorCode.SERVICE_BUSY:
+        data = {"retry_after_s": int(getattr(error, "retry_after_s", 1))}
+    return http_status(error.code), _envelope(
+        error.code.value, error.message(lang), nonce, now_ms, data, secret
+    )
+
+
+def _echo_nonce(body: dict[str, Any]) -> str:
+    nonce = body.get("nonce")
+    return nonce if isinstance(nonce, str) and len(nonce) <= 64 else ""
+
+
+def _check_fresh(body: dict[str, Any], now_ms: int) -> str:
+    """The request's nonce, once its timestamp and form are right (no database yet)."""
+    timestamp = body.get("timestamp")
+    if isinstance(timestamp, bool) or not isinstance(timestamp, int):
+        raise ApiError(ErrorCode.BAD_REQUEST, "timestamp: must be unix seconds as an integer")
+    nonce = body.get("nonce")
+    if not replay.is_valid_nonce(nonce):
+        raise ApiError(ErrorCode.BAD_REQUEST, "nonce: must be 16-64 letters or digits")
+    assert isinstance(nonce, str)
+    if not replay.is_fresh(timestamp, now=ms_to_s(now_ms)):
+        raise ApiError(ErrorCode.STALE_REQUEST)
+    return nonce
+
+
+_INSERT_NONCE = {
+    name: dialect.insert(nonces)
+    .values(
+        terminal_id=bindparam("terminal_id"),
+        nonce=bindparam("nonce"),
+        request_ts=bindparam("request_ts"),
+    )
+    .on_conflict_do_nothing()
+    .returning(literal_column("1"))
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+}
+
+
+def record_nonce(conn: Connection, terminal_id: str, nonce: str, request_ts: int) -> bool:
+    """True if the nonce is new for this terminal (and is now recorded)."""
+    params = {"terminal_id": terminal_id, "nonce": nonce, "request_ts": request_ts}
+    return conn.execute(_INSERT_NONCE[conn.dialect.name], params).first() is not None
+
+
+def authenticate(
+    backend: Backend, body: dict[str, Any], model: type[M], now_ms: int, lang: str
+) -> tuple[Call, M]:
+    """Steps 2-5 above, outside any transaction. Raises :class:`_Unknown` or :class:`_Refused`."""
+    terminal = backend.terminals.get(body.get("terminal_id"))
+    if terminal is None:
+        raise _Unknown
+    if not signing.verify(body, terminal.secret):
+        raise _Refused(terminal, ApiError(ErrorCode.BAD_SIGNATURE))
+    try:
+        nonce = _check_fresh(body, now_ms)
+    except ApiError as exc:
+        raise _Refused(terminal, exc) from None
+    try:
+        request = model.model_validate(body)
+    except ValidationError as exc:
+        error = ApiError(ErrorCode.BAD_REQUEST, validation_message(exc))
+        raise _Refused(terminal, error, spends=nonce) from None
+    return Call(terminal, nonce, now_ms, lang), request
+
+
+class _Unknown(Exception):
+    """The terminal is not enrolled: answer unsigned."""
+
+
+class _Refused(Exception):
+    """Refused before the action ran; the terminal is known, so the answer is signed.
+
+    ``spends``: the nonce of a request signed and fresh but not valid; it is
+    used up all the same (a replay of it is ``REPLAYED_REQUEST``), as on a
+    request the action refuses.
+    """
+
+    def __init__(self, terminal: Terminal, error: ApiError, spends: str | None = None) -> None:
+        self.terminal = terminal
+        self.error = error
+        self.spends = spends
+
+
+def run_signed(
+    backend: Backend,
+    raw: bytes,
+    lang: str,
+    model: type[M],
+    action: Callable[[Connection, Call, M], Result | Continue],
+) -> Answer:
+    """Authenticate ``raw`` and run ``action`` in one transaction; always return an answer."""
+    now_ms = backend.now_ms()
+    try:
+        body = parse_body(raw)
+    except ApiError as exc:
+        return answer_error(exc, "", now_ms, "", lang)
+    nonce = _echo_nonce(body)
+    secret = ""
+    try:
+        try:
+            call, request = authenticate(backend, body, model, now_ms, lang)
+        except _Refused as refused:
+            error = refused.error
+            if refused.spends is not None:
+                terminal_id, ts = refused.terminal.id, body["timestamp"]
+                with backend.db.write() as conn:
+                    if not record_nonce(conn, terminal_id, refused.spends, ts):
+                        error = ApiError(ErrorCode.REPLAYED_REQUEST)
+            return answer_error(error, nonce, now_ms, refused.terminal.secret, lang)
+        secret = call.terminal.secret
+        limited = backend.limits.before_transaction(call.terminal, now_ms)
+        if limited is not None:
+            RATE_LIMITED.labels(limited.scope).inc()
+            return answer_error(limited, nonce, now_ms, secret, lang)
+        with backend.db.write() as conn:
+            limited = backend.limits.in_transaction(conn, call.terminal, now_ms)
+            if limited is not None:
+                RATE_LIMITED.labels(limited.scope).inc()
+                return answer_error(limited, nonce, now_ms, secret, lang)  # the count commits
+            if not record_nonce(conn, call.terminal_id, call.nonce, body["timestamp"]):
+                replayed = ApiError(ErrorCode.REPLAYED_REQUEST)
+                return answer_error(replayed, nonce, now_ms, secret, lang)
+            try:
+                with savepoint(conn, "scanpay_action"):
+                    result = action(conn, call, request)
+            except ApiError as exc:
+                refused_error: ApiError | None = exc
+            else:
+                refused_error = None
+        # committed
+        if refused_error is not None:
+            return answer_error(refused_error, nonce, now_ms, secret, lang)
+        if isinstance(result, Continue):
+            value = result.outside()
+            with backend.db.write() as conn:
+                result = result.then(conn, value)
+        return answer_ok(result, nonce, now_ms, secret)
+    except _Unknown:
+        return answer_error(ApiError(ErrorCode.UNKNOWN_TERMINAL), nonce, now_ms, "", lang)
+    except ApiError as exc:  # refused by a continuation
+        return answer_error(exc, nonce, now_ms, secret, lang)
+    except Exception as exc:  # the database or a bug: never the details to the caller
+        refusal = refusal_for(exc, log)
+        return answer_error(refusal, nonce, now_ms, secret or secret_for(backend, body), lang)
+
+
+def busy_answer(backend: Backend, raw: bytes, lang: str, error: ApiError) -> Answer:
+    """``SERVICE_BUSY`` for a request refused before any work (a full pool), without a database."""
+    now_ms = backend.now_ms()
+    try:
+        body = parse_body(raw)
+    except ApiError:
+        return answer_error(error, "", now_ms, "", lang)
+    return answer_error(error, _echo_nonce(body), now_ms, secret_for(backend, body), lang)
+
+
+def secret_for(backend: Backend, body: dict[str, Any]) -> str:
+    """For an answer that failed before authentication (a busy database): sign it if we can.
+
+    Only a request whose own signature checks out gets a signed answer; the
+    terminal is looked up in this instance's memory only (the database may be
+    what is busy).
+    """
+    terminal = backend.terminals.known(body.get("terminal_id"))
+    if terminal is None or not signing.verify(body, terminal.secret):
+        return ""
+    return terminal.secret
+
+
+def purge_nonces(conn: Connection, now_ms: int) -> int:
+    """Forget nonces whose request time is out of the window: their replays are stale anyway."""
+    oldest = ms_to_s(now_ms) - replay.TIMESTAMP_WINDOW_S
+    return conn.execute(delete(nonces).where(nonces.c.request_ts < oldest)).rowcount

@@ -1,0 +1,191 @@
+"""The database handle: one engine, and transactions that mean the same on SQLite and PostgreSQL.
+
+- ``write()``: a read-write transaction. On SQLite it starts with
+  ``BEGIN IMMEDIATE``, so the write lock is taken up front and two writers
+  never deadlock upgrading a read lock; within one process writers also queue
+  on a lock first, so they wait in line instead of polling the file lock.
+  On PostgreSQL it is READ COMMITTED; the domain takes row locks
+  (``SELECT ... FOR UPDATE``) where it needs them, and SQLite ignores those
+  because its transaction already holds the whole database.
+- ``read()``: a read-only snapshot (``BEGIN`` on SQLite, which WAL lets run
+  beside a writer).
+- :mod:`.prepared`: the pay path's statements, compiled once and run on the
+  driver's cursor inside either of them.
+
+SQLite runs in WAL mode with ``synchronous=FULL`` (a commit is on disk when it
+returns) and foreign keys on. Checkpoints (copying the WAL back into the
+database file) are the job of a background thread (:meth:`Database.start_checkpointer`,
+started by ``serve``), not of whichever request's commit happens to cross
+SQLite's threshold; the threshold is kept, raised, as a safety net.
+
+How long a request waits for a lock is ``busy_timeout_ms`` (SQLite's busy
+timeout, PostgreSQL's ``lock_timeout``, the pool's checkout timeout); past it
+the request fails with SERVICE_BUSY and nothing is done. Statement parameters
+never appear in errors or logs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Table, create_engine, event, literal_column
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+__all__ = [
+    "Database",
+    "DatabaseBusy",
+    "insert_ignoring_conflict",
+    "savepoint",
+]
+
+_READ_ONLY = "scanpay_read_only"
+# A commit checkpoints by itself only if the checkpointer thread falls this far behind.
+_SAFETY_NET_PAGES = 20_000
+log = logging.getLogger("scanpay.db")
+
+
+class DatabaseBusy(Exception):
+    """A lock could not be had in time; nothing was done."""
+
+
+class Database:
+    def __init__(self, url: str, *, busy_timeout_ms: int = 5000, pool_size: int = 10) -> None:
+        self.url = url
+        self.busy_timeout_ms = busy_timeout_ms
+        self.engine: Engine = _make_engine(url, busy_timeout_ms, pool_size)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self._writer = threading.Lock() if self.is_sqlite else None
+        self._checkpointer: _Checkpointer | None = None
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A transaction that commits on leaving the block and rolls back on an exception."""
+        if self._writer is not None:
+            if not self._writer.acquire(timeout=self.busy_timeout_ms / 1000):
+                raise DatabaseBusy("another request held the database too long")
+            try:
+                with self.engine.begin() as conn:
+                    yield conn
+            finally:
+                self._writer.release()
+        else:
+            with self.engine.begin() as conn:
+                yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            conn.execution_options(**{_READ_ONLY: True})
+            with conn.begin():
+                yield conn
+
+    def start_checkpointer(self, every_s: float = 0.25) -> None:
+        """SQLite: checkpoint the WAL in a thread of its own, off the requests' path."""
+        if not self.is_sqlite or self._checkpointer is not None:
+            return
+        self._checkpointer = _Checkpointer(self.engine, every_s)
+        self._checkpointer.start()
+
+    def dispose(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
+        self.engine.dispose()
+
+
+class _Checkpointer(threading.Thread):
+    """``PRAGMA wal_checkpoint(PASSIVE)`` every ``every_s``: never waits for a writer or reader."""
+
+    def __init__(self, engine: Engine, every_s: float) -> None:
+        super().__init__(name="scanpay-checkpointer", daemon=True)
+        self._engine = engine
+        self._every_s = every_s
+        self._stop_event = threading.Event()
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(5)
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self._every_s):
+            try:
+                with self._engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            except Exception as exc:  # a busy or closing database: next round
+                log.debug("checkpoint skipped: %s", type(exc).__name__)
+
+
+def _make_engine(url: str, busy_timeout_ms: int, pool_size: int) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            hide_parameters=True,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_timeout=busy_timeout_ms / 1000,
+            connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
+        )
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+    if url.startswith("postgresql") and "+" not in url.split("://", 1)[0]:
+        url = url.replace("postgresql", "postgresql+psycopg", 1)
+    return create_engine(
+        url,
+        hide_parameters=True,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=busy_timeout_ms / 1000,
+        pool_pre_ping=True,
+        connect_args={"options": f"-c lock_timeout={busy_timeout_ms}"},
+    )
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is deferred only).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={_SAFETY_NET_PAGES}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    mode = "DEFERRED" if conn.get_execution_options().get(_READ_ONLY) else "IMMEDIATE"
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def insert_ignoring_conflict(conn: Connection, table: Table, values: Mapping[str, Any]) -> bool:
+    """``INSERT ... ON CONFLICT DO NOTHING``: True if the row was new, False if it was there."""
+    if conn.dialect.name == "postgresql":
+        stmt: Any = postgresql.insert(table).values(**values).on_conflict_do_nothing()
+    else:
+        stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+    return conn.execute(stmt.returning(literal_column("1"))).first() is not None
+
+
+@contextmanager
+def savepoint(conn: Connection, name: str = "scanpay_step") -> Iterator[None]:
+    """A plain SQL savepoint: an exception undoes what the block wrote, and propagates.
+
+    ``Connection.begin_nested`` does the same with more bookkeeping; this one
+    is for the hot path (every terminal request passes one).
+    """
+    conn.exec_driver_sql(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {name}")
+        conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+        raise
+    conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
