@@ -2,7 +2,9 @@
 
 Both load the terminal's identity (none: the enrolment screen), settle what
 a crash left in doubt before a new payment (the start-up screen), watch the
-backend's health for the status bar and for offline honesty, read every
+backend's health for the status bar and for offline honesty, send store IT
+a heartbeat (devices, payments in doubt; at once when a device changes, and
+rotating the secret when asked), read every
 scanner (a keyboard wedge's scans taken out of the typing), switch the
 language with a key, and refuse to quit while a payment runs. Each app
 names its screens, its catalog and its keys, and adds its own work.
@@ -13,8 +15,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import events, work
 from textual.app import App
@@ -23,8 +26,10 @@ from textual.screen import Screen
 
 from drivers.hotplug import DeviceEvent
 from drivers.scanner import Scan
+from protocol.models import DeviceState, HeartbeatResponse
 from terminal_sdk.config import TerminalConfig, default_config_path, load_config
 from terminal_sdk.credentials import CredentialsMissing
+from terminal_sdk.heartbeat import HeartbeatLoop, safe_url
 from terminal_sdk.terminal import BackendHealth, Health, Terminal
 
 from .devices import DeviceHub, DeviceStatus
@@ -33,11 +38,18 @@ from .messages import Scanned
 from .screen import AppScreen
 from .wedgekeys import WedgeKeys
 
-__all__ = ["DeviceEvents", "TerminalApp", "TerminalOpener"]
+__all__ = ["DeviceEvents", "TerminalApp", "TerminalOpener", "app_version"]
 
 TerminalOpener = Callable[[TerminalConfig], Terminal]
 DeviceEvents = Callable[[], AsyncIterator[DeviceEvent]]
 """Where news of devices plugged in and out comes from (None: not watched)."""
+
+
+def app_version() -> str:
+    try:
+        return version("scanpay")[:32]
+    except PackageNotFoundError:
+        return ""
 
 
 class TerminalApp(App[None]):
@@ -48,6 +60,8 @@ class TerminalApp(App[None]):
     catalog: ClassVar[Catalog]
     #: what a scan on a screen that takes none is told (a message of the catalog)
     SCAN_IGNORED: ClassVar[str]
+    #: the app's name in heartbeats (store IT's list)
+    APP_NAME: ClassVar[str] = "scanpay"
 
     status_version: reactive[int] = reactive(0)  # bumped: the status bar redraws
 
@@ -68,6 +82,8 @@ class TerminalApp(App[None]):
         self.hub = DeviceHub(self._on_scan, self.bump_status, pinpad_url=pinpad_url)
         self.wedge_keys = WedgeKeys(self)
         self.payment_running = False
+        self.heartbeat: HeartbeatLoop | None = None
+        self._devices_seen: list[tuple[str, bool]] = []
         self._health_wake = asyncio.Event()
         set_language(language_from_locale(config.terminal.language))
 
@@ -96,6 +112,7 @@ class TerminalApp(App[None]):
             return
         self.bump_status()
         self.watch_health()
+        self.send_heartbeats()
         self.push_screen(self.startup_screen(), self.startup_done)
 
     def enrol_screen(self, problem: CredentialsMissing | None) -> Screen[object]:
@@ -146,6 +163,50 @@ class TerminalApp(App[None]):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._health_wake.wait(), self.health_interval_s)
 
+    @property
+    def switched_off(self) -> bool:
+        """Store IT switched this terminal off: no wallet payment, cash (and card) only."""
+        return self.health is not None and self.health.health is Health.DISABLED
+
+    # -- the heartbeat -------------------------------------------------------------------------
+
+    @work(exclusive=True, group="heartbeat", exit_on_error=False)
+    async def send_heartbeats(self) -> None:
+        terminal = self.terminal
+        assert terminal is not None
+        self.heartbeat = HeartbeatLoop(
+            terminal.client,
+            self.heartbeat_report,
+            on_answer=self._heartbeat_answered,
+            on_refused=lambda _exc: self.check_health_now(),
+        )
+        await self.heartbeat.run()
+
+    def heartbeat_report(self) -> dict[str, Any]:
+        """What store IT sees of this terminal (each app may add to it)."""
+        terminal = self.terminal
+        assert terminal is not None
+        return {
+            "app": self.APP_NAME,
+            "version": app_version(),
+            "devices": [
+                {
+                    "kind": d.kind,
+                    "url": safe_url(d.url or d.name),
+                    "state": DeviceState.OK if d.ok else DeviceState.ERROR,
+                    "error": "" if d.ok else d.detail[:128],
+                    "last_scan_at": d.last_scan_at,
+                }
+                for d in self.device_statuses()[:16]
+            ],
+            "in_doubt": len(terminal.in_doubt()),
+            "clock_offset_s": max(-(10**6), min(10**6, terminal.client.clock_offset_s)),
+        }
+
+    async def _heartbeat_answered(self, answer: HeartbeatResponse) -> None:
+        if answer.rotate_secret and self.terminal is not None and not self.payment_running:
+            await self.terminal.rotate_secret()
+
     def health_changed(self, before: BackendHealth | None) -> None:
         """Each new answer about the backend's health (``before``: the one it follows)."""
 
@@ -160,6 +221,11 @@ class TerminalApp(App[None]):
 
     def bump_status(self) -> None:
         self.status_version += 1
+        devices = [(d.url or d.name, d.ok) for d in self.device_statuses()]
+        if devices != self._devices_seen:  # a device changed: store IT hears at once
+            self._devices_seen = devices
+            if self.heartbeat is not None:
+                self.heartbeat.poke()
 
     def device_statuses(self) -> list[DeviceStatus]:
         return self.hub.statuses()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
@@ -31,6 +32,9 @@ class DeviceStatus:
     name: str
     ok: bool
     detail: str  # plain words: "ready", "error: no device at /dev/ttyACM0"
+    kind: str = "scanner"  # for store IT's list: scanner, pinpad, printer
+    url: str = ""
+    last_scan_at: int | None = None  # unix seconds
 
 
 def short_name(name: str) -> str:
@@ -61,6 +65,7 @@ class DeviceHub:
         self.scanners: dict[str, Scanner] = {}
         self._readers: dict[str, asyncio.Task[None]] = {}
         self._failed: dict[str, str] = {}  # URL -> why it could not be opened
+        self._last_scan: dict[str, int] = {}  # URL -> unix seconds of its last scan
         self._configured: list[str] = []
         self.wedge: WedgeScanner | None = None
 
@@ -87,7 +92,7 @@ class DeviceHub:
         if isinstance(scanner, WedgeScanner):
             self.wedge = scanner
         scanner.add_state_listener(lambda state, detail: self._on_change())
-        self._readers[url] = asyncio.create_task(self._read(scanner), name=f"read {url}")
+        self._readers[url] = asyncio.create_task(self._read(url, scanner), name=f"read {url}")
         self._on_change()
         return scanner
 
@@ -104,16 +109,25 @@ class DeviceHub:
             self.wedge = None
         self._on_change()
 
-    async def _read(self, scanner: Scanner) -> None:
+    async def _read(self, url: str, scanner: Scanner) -> None:
         async for scan in scanner:
+            self._last_scan[url] = int(time.time())
             self._on_scan(scan)
 
     def statuses(self) -> list[DeviceStatus]:
         out = [
-            DeviceStatus(short_name(s.device), s.state is ScannerState.READY, s.status)
-            for s in self.scanners.values()
+            DeviceStatus(
+                short_name(s.device),
+                s.state is ScannerState.READY,
+                s.status,
+                url=url,
+                last_scan_at=self._last_scan.get(url),
+            )
+            for url, s in self.scanners.items()
         ]
-        out += [DeviceStatus(short_name(url), False, why) for url, why in self._failed.items()]
+        out += [
+            DeviceStatus(short_name(url), False, why, url=url) for url, why in self._failed.items()
+        ]
         return out
 
     async def follow_hotplug(

@@ -10,6 +10,7 @@ lines and the summary for its screen (:meth:`StartupScreen.result_lines`,
 
 from __future__ import annotations
 
+import contextlib
 from typing import ClassVar
 
 from textual import work
@@ -18,6 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from protocol.errors import ScanPayError
 from terminal_sdk.journal import PaymentEntry
 from terminal_sdk.session import PaymentResult
 from terminal_sdk.terminal import SettleReport, Terminal
@@ -64,6 +66,8 @@ class StartupScreen(AppScreen):
         terminal = self.kit.terminal
         assert terminal is not None
         self.before_settling(terminal)
+        with contextlib.suppress(ScanPayError):  # unreachable: both secrets kept, tried next time
+            await terminal.finish_rotation()  # a secret rotation a crash cut short, first
         report = await terminal.settle(on_result=self._settled)
         self.done = True
         if not report.payments and not report.refunds:

@@ -12,6 +12,7 @@ from pydantic.json_schema import models_json_schema
 
 from backend_stub.api.admin import admin_router
 from backend_stub.api.cod import cod_router
+from backend_stub.api.fleet import fleet_router
 from backend_stub.api.health import install_health
 from backend_stub.api.member import member_router
 from backend_stub.api.plain import install_error_handlers
@@ -20,13 +21,24 @@ from backend_stub.api.terminal import REQUEST_MODELS, terminal_router
 from backend_stub.gateway.body_limit import BodyLimit
 from backend_stub.jobs.sweeper import Sweeper
 from backend_stub.observability.instrument import Instrument
-from backend_stub.observability.metrics import REGISTRY, PoolCollector
+from backend_stub.observability.metrics import (
+    REGISTRY,
+    FleetCollector,
+    FleetFigures,
+    PoolCollector,
+)
+from backend_stub.payments import fleet
 from backend_stub.routing.monitor import ChannelMonitor
 from backend_stub.wallet.page import install_wallet_page
 
 from .context import Backend
 
 __all__ = ["create_app"]
+
+
+def fleet_figures(backend: Backend) -> FleetFigures:
+    with backend.db.read() as conn:
+        return fleet.figures(conn, backend.now_ms(), backend.settings)
 
 
 def create_app(backend: Backend, *, sweeper: bool = True, access_log: bool = False) -> FastAPI:
@@ -36,6 +48,8 @@ def create_app(backend: Backend, *, sweeper: bool = True, access_log: bool = Fal
         monitor = ChannelMonitor(backend) if sweeper else None
         pools = PoolCollector(backend)
         REGISTRY.register(pools)
+        terminals = FleetCollector(lambda: fleet_figures(backend))
+        REGISTRY.register(terminals)
         backend.db.start_checkpointer()
         for thread in (worker, monitor):
             if thread is not None:
@@ -47,6 +61,7 @@ def create_app(backend: Backend, *, sweeper: bool = True, access_log: bool = Fal
                 if thread is not None:
                     thread.stop()
             REGISTRY.unregister(pools)
+            REGISTRY.unregister(terminals)
             backend.channels.close()
             backend.limits.close()
 
@@ -61,6 +76,7 @@ def create_app(backend: Backend, *, sweeper: bool = True, access_log: bool = Fal
     app.include_router(terminal_router(backend))
     app.include_router(member_router(backend))
     app.include_router(admin_router(backend))
+    app.include_router(fleet_router(backend))
     app.include_router(routing_router(backend))
     app.include_router(cod_router(backend))
     install_wallet_page(app, backend)

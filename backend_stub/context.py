@@ -75,6 +75,7 @@ class Call:
     nonce: str
     now_ms: int
     lang: str
+    secret: str = ""  # the one the request is signed with (and its answer will be)
 
     @property
     def terminal_id(self) -> str:

@@ -52,6 +52,10 @@ class Settings:
     activation_ttl_s: float = _setting(86400.0, "seconds an activation code stays valid")
     busy_timeout_ms: int = _setting(5000, "wait for a database lock before answering SERVICE_BUSY")
     pool_size: int = _setting(10, "database connections per instance (PostgreSQL)")
+    heartbeat_interval_s: float = _setting(
+        30.0, "seconds between a terminal's heartbeats; three missed and it is offline"
+    )
+    heartbeat_keep_s: float = _setting(86400.0, "how long heartbeats are kept (the latest always)")
     sweep_interval_s: float = _setting(
         1.0, "how often the sweeper closes trades past their PIN deadline"
     )

@@ -34,6 +34,7 @@ MODULES = [
     "bench.pos_scan",
     "bench.routing",
     "bench.backend",
+    "bench.heartbeat",
     "bench.load",
 ]
 

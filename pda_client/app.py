@@ -15,7 +15,7 @@ import contextlib
 import datetime
 import logging
 from collections.abc import Callable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import work
 from textual.binding import Binding, BindingType
@@ -51,6 +51,7 @@ class PdaApp(TerminalApp):
     TITLE = "ScanPay PDA"
     catalog = CATALOG
     SCAN_IGNORED = N_("Scan ignored: open an order first.")
+    APP_NAME = "scanpay-pda"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "switch_language", N_("中文/EN")),
         Binding("ctrl+q", "quit", N_("Quit"), show=False),
@@ -110,6 +111,9 @@ class PdaApp(TerminalApp):
     async def release(self) -> None:
         await super().release()
         self.store.close()
+
+    def heartbeat_report(self) -> dict[str, Any]:
+        return {**super().heartbeat_report(), "queued_signoffs": len(self.store.queued())}
 
     # -- the backend's health ------------------------------------------------------------------
 

@@ -50,6 +50,7 @@ class PosApp(TerminalApp):
     TITLE = "ScanPay POS"
     catalog = CATALOG
     SCAN_IGNORED = N_("Scan ignored: finish this screen first.")
+    APP_NAME = "scanpay-pos"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f9", "switch_language", N_("中文/EN")),
         Binding("ctrl+q", "quit", N_("Quit")),
@@ -125,11 +126,13 @@ class PosApp(TerminalApp):
 
     def device_statuses(self) -> list[DeviceStatus]:
         out = super().device_statuses()
+        url = self.config.devices.pinpad
         if self.pad is not None:
             ok = bool(getattr(self.pad, "ok", True))
-            out.append(DeviceStatus(tr("PIN pad"), ok, str(getattr(self.pad, "detail", ""))))
-        elif self.config.devices.pinpad:
-            out.append(DeviceStatus(tr("PIN pad"), False, self.pad_problem))
+            detail = str(getattr(self.pad, "detail", ""))
+            out.append(DeviceStatus(tr("PIN pad"), ok, detail, kind="pinpad", url=url))
+        elif url:
+            out.append(DeviceStatus(tr("PIN pad"), False, self.pad_problem, kind="pinpad", url=url))
         return out
 
     def identity_words(self) -> list[str]:

@@ -77,6 +77,7 @@ class ErrorCode(StrEnum):
     STALE_REQUEST = "STALE_REQUEST"
     REPLAYED_REQUEST = "REPLAYED_REQUEST"
     UNKNOWN_TERMINAL = "UNKNOWN_TERMINAL"
+    TERMINAL_DISABLED = "TERMINAL_DISABLED"
     ACTIVATION_CODE_INVALID = "ACTIVATION_CODE_INVALID"
     DUPLICATE_REQUEST_NUMBER = "DUPLICATE_REQUEST_NUMBER"
     NOT_AUTHORISED = "NOT_AUTHORISED"
@@ -300,6 +301,12 @@ ERRORS: dict[ErrorCode, ErrorInfo] = {
         401,
         "This terminal is not enrolled. Enrol it with an activation code.",
         "终端未注册，请使用激活码注册。",
+    ),
+    ErrorCode.TERMINAL_DISABLED: ErrorInfo(
+        _R,
+        403,
+        "This till has been switched off by store IT. Call store IT.",
+        "此收银终端已被门店IT停用，请联系门店IT。",
     ),
     ErrorCode.ACTIVATION_CODE_INVALID: ErrorInfo(
         _R, 400, "The activation code is wrong, used or expired.", "激活码错误、已使用或已过期。"

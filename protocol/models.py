@@ -39,6 +39,8 @@ __all__ = [
     "CodStatus",
     "ConfirmRequest",
     "CreditView",
+    "DeviceReport",
+    "DeviceState",
     "EarnPointsRequest",
     "EchoRequest",
     "EnrolRequest",
@@ -46,6 +48,8 @@ __all__ = [
     "GuideRequest",
     "GuideResponse",
     "GuideTender",
+    "HeartbeatRequest",
+    "HeartbeatResponse",
     "OtherTendersRequest",
     "OutRequestNo",
     "OutTradeNo",
@@ -54,6 +58,7 @@ __all__ = [
     "QueryRequest",
     "RefundRequest",
     "RefundView",
+    "RotateSecretResponse",
     "SignedRequest",
     "Tender",
     "TenderPart",
@@ -469,3 +474,49 @@ class CodOrderList(BaseModel):
     courier_name: str = ""
     day: str
     orders: list[CodOrderView]
+
+
+# -- the fleet: heartbeats and secret rotation (issue 21) ------------------------------------
+
+
+class DeviceState(StrEnum):
+    """What a device of the terminal is doing, as its driver last saw it."""
+
+    OK = "OK"
+    CONNECTING = "CONNECTING"  # being opened, or reconnecting after an unplug
+    ERROR = "ERROR"  # present but failing (paper out, a port error...): see ``error``
+    ABSENT = "ABSENT"  # configured but not found
+
+
+class DeviceReport(_Strict):
+    """One device in a heartbeat: its URL without secrets, state and last error in plain words."""
+
+    kind: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,16}$")]  # scanner, pinpad, printer
+    url: Annotated[str, StringConstraints(max_length=256)]
+    state: DeviceState
+    error: ShortText = ""
+    last_scan_at: Annotated[int, Field(ge=0, le=2**40, strict=True)] | None = None  # unix seconds
+
+
+class HeartbeatRequest(SignedRequest):
+    """A terminal's state, sent every ``interval_s`` and at once when a device's state changes."""
+
+    app: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,32}$")]
+    version: Annotated[str, StringConstraints(max_length=32)] = ""
+    devices: Annotated[list[DeviceReport], Field(max_length=16)] = []
+    in_doubt: Annotated[int, Field(ge=0, le=100_000, strict=True)] = 0
+    queued_signoffs: Annotated[int, Field(ge=0, le=100_000, strict=True)] = 0
+    clock_offset_s: Annotated[int, Field(ge=-(10**6), le=10**6, strict=True)] = 0
+
+
+class HeartbeatResponse(BaseModel):
+    """When to send the next one, and what store IT wants this terminal to do."""
+
+    interval_s: int
+    rotate_secret: bool = False
+
+
+class RotateSecretResponse(BaseModel):
+    """A new secret, pending until the terminal confirms it with a request signed by it."""
+
+    secret: str

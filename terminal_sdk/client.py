@@ -29,7 +29,9 @@ from protocol.models import (
     CreditView,
     EnrolResponse,
     GuideResponse,
+    HeartbeatResponse,
     RefundView,
+    RotateSecretResponse,
     Tender,
     TenderPart,
     TerminalKind,
@@ -37,6 +39,7 @@ from protocol.models import (
     TradeView,
 )
 from protocol.pin import PinEnvelope
+from protocol.replay import now_s
 
 from .auth import SignedAuth, check_response
 from .credentials import Credentials
@@ -55,12 +58,17 @@ def _timeouts(connect_s: float, request_s: float) -> httpx.Timeout:
 
 
 async def _send(
-    http: httpx.AsyncClient, path: str, body: dict[str, Any], time_limit_s: float | None
+    http: httpx.AsyncClient,
+    path: str,
+    body: dict[str, Any],
+    time_limit_s: float | None,
+    auth: httpx.Auth | None = None,
 ) -> httpx.Response:
+    extra: dict[str, Any] = {} if auth is None else {"auth": auth}
     try:
         if time_limit_s is None:
-            return await http.post(path, json=body)
-        return await http.post(path, json=body, timeout=time_limit_s)
+            return await http.post(path, json=body, **extra)
+        return await http.post(path, json=body, timeout=time_limit_s, **extra)
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
         raise ServiceUnavailable(ErrorCode.BACKEND_UNREACHABLE, type(exc).__name__) from None
     except httpx.TransportError as exc:  # timeouts after connecting, resets, protocol errors
@@ -81,6 +89,7 @@ class ScanPayClient:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.credentials = credentials
+        self.clock_offset_s = 0  # the backend's clock minus ours, from the last answer
         self._http = httpx.AsyncClient(
             base_url=base_url,
             auth=SignedAuth(credentials.terminal_id, credentials.secret),
@@ -98,13 +107,34 @@ class ScanPayClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    def use(self, credentials: Credentials) -> None:
+        """Sign with these credentials from now on (after a secret rotation)."""
+        self.credentials = credentials
+        self._http.auth = SignedAuth(credentials.terminal_id, credentials.secret)
+
     async def call(
-        self, name: str, fields: dict[str, Any], *, time_limit_s: float | None = None
+        self,
+        name: str,
+        fields: dict[str, Any],
+        *,
+        time_limit_s: float | None = None,
+        secret: str | None = None,
     ) -> dict[str, Any]:
-        """POST ``/v1/<name>`` and return the verified ``data`` of an OK answer."""
+        """POST ``/v1/<name>`` and return the verified ``data`` of an OK answer.
+
+        ``secret``: sign with this one instead of the terminal's (a rotation's new secret).
+        """
         body = {k: v for k, v in fields.items() if v is not None}
-        response = await _send(self._http, f"/v1/{name}", body, time_limit_s)
-        answer = check_response(response, self.credentials.secret)
+        auth = None if secret is None else SignedAuth(self.credentials.terminal_id, secret)
+        response = await _send(self._http, f"/v1/{name}", body, time_limit_s, auth)
+        try:
+            answer = check_response(response, secret or self.credentials.secret)
+        except OutcomeUnknown:
+            if secret is None:
+                raise
+            # a refusal of the new secret comes signed with the one the backend still has
+            answer = check_response(response, self.credentials.secret)
+        self.clock_offset_s = answer.timestamp - now_s()
         if not answer.ok:
             try:
                 raise error_for(answer.code, answer.message)
@@ -275,6 +305,19 @@ class ScanPayClient:
     async def echo(self) -> None:
         """A signed round trip: proves the backend is there and knows this terminal."""
         await self.call("echo", {})
+
+    async def heartbeat(self, report: dict[str, Any]) -> HeartbeatResponse:
+        """This terminal's state for store IT; the answer says what store IT wants done."""
+        return await self._model(HeartbeatResponse, "heartbeat", report)
+
+    async def rotate_secret(self) -> str:
+        """A new secret from the backend: pending until :meth:`confirm_secret`."""
+        data = await self._model(RotateSecretResponse, "rotate-secret", {})
+        return data.secret
+
+    async def confirm_secret(self, secret: str) -> None:
+        """Signed with the new ``secret``: the backend makes it the secret; the old one dies."""
+        await self.call("rotate-secret/confirm", {}, secret=secret)
 
 
 async def enrol(

@@ -49,6 +49,7 @@ class Credentials:
     kind: str = "pos"
     pin_key_id: str = ""
     pin_public_key: str = ""  # PEM of the backend's PIN key, learnt at enrolment
+    pending_secret: str = ""  # a rotation's new secret, until the backend confirmed it
 
     def __repr__(self) -> str:
         return f"Credentials(terminal_id={self.terminal_id!r}, secret=<hidden>)"

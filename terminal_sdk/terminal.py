@@ -21,6 +21,7 @@ from .credentials import Credentials, CredentialStore
 from .journal import Journal, PaymentEntry
 from .profiles import QueryProfile
 from .refunds import RefundResult, refund, settle_refunds
+from .rotation import finish_rotation, rotate_secret
 from .session import PaymentResult, PaymentSession, PinSource, SessionEvent, settle_in_doubt
 
 __all__ = ["BackendHealth", "Health", "SettleReport", "Terminal"]
@@ -31,6 +32,7 @@ class Health(StrEnum):
     UNREACHABLE = "UNREACHABLE"  # no connection: offer other tenders
     REJECTED = "REJECTED"  # it answered but refuses this terminal (enrolment, clock)
     UNTRUSTED = "UNTRUSTED"  # it answered, but not with a valid signature
+    DISABLED = "DISABLED"  # store IT switched this terminal off: cash only
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class Terminal:
     ) -> None:
         self.config = config
         self.credentials = credentials
+        self.store = CredentialStore(config.credentials_file, config.terminal.account)
         self.profile = profile
         self.client = ScanPayClient(
             config.backend.url,
@@ -105,12 +108,22 @@ class Terminal:
                 return BackendHealth(Health.UNTRUSTED, exc.code)
             return BackendHealth(Health.UNREACHABLE, exc.code)
         except RequestRejected as exc:
+            if exc.code is ErrorCode.TERMINAL_DISABLED:
+                return BackendHealth(Health.DISABLED, exc.code)
             return BackendHealth(Health.REJECTED, exc.code)
         except ScanPayError as exc:
             if exc.code is ErrorCode.BACKEND_UNREACHABLE:
                 return BackendHealth(Health.UNREACHABLE, exc.code)
             return BackendHealth(Health.REJECTED, exc.code)
         return BackendHealth(Health.OK)
+
+    async def rotate_secret(self, on_step: Callable[[str], None] | None = None) -> None:
+        """Obtain a new secret and make it this terminal's, crash-safe (:mod:`.rotation`)."""
+        self.credentials = await rotate_secret(self.client, self.store, on_step)
+
+    async def finish_rotation(self) -> None:
+        """Complete or drop a rotation a crash interrupted (before anything else at start-up)."""
+        self.credentials = await finish_rotation(self.client, self.store)
 
     def in_doubt(self) -> list[PaymentEntry]:
         return self.journal.in_doubt()

@@ -31,7 +31,15 @@ from backend_stub.gateway.signed import (
     parse_body,
     run_signed,
 )
-from backend_stub.payments import combination, confirm, credits, reversal, terminals, trades
+from backend_stub.payments import (
+    combination,
+    confirm,
+    credits,
+    fleet,
+    reversal,
+    terminals,
+    trades,
+)
 from backend_stub.routing import external, guide
 from backend_stub.storage import schema
 from protocol.errors import ErrorCode
@@ -43,6 +51,7 @@ from protocol.models import (
     EchoRequest,
     EnrolRequest,
     GuideRequest,
+    HeartbeatRequest,
     OtherTendersRequest,
     PayRequest,
     QueryRequest,
@@ -87,7 +96,7 @@ def _route(
             headers = {"retry-after": str((body.get("data") or {}).get("retry_after_s", 1))}
         return JSONResponse(body, status_code=status, headers=headers)
 
-    endpoint.__name__ = name.replace("-", "_")
+    endpoint.__name__ = name.replace("-", "_").replace("/", "_")
     router.add_api_route(
         f"/v1/{name}",
         endpoint,
@@ -106,11 +115,26 @@ def add_signed_route(
     model: type[Any],
     action: Callable[[Connection, Call, Any], Any],
     summary: str,
+    *,
+    while_disabled: bool = False,
+    by_pending_secret: bool = False,
 ) -> None:
-    """A signed ``POST /v1/<name>`` running ``action`` behind the gateway (other routers too)."""
+    """A signed ``POST /v1/<name>`` running ``action`` behind the gateway (other routers too).
+
+    ``while_disabled``: a terminal store IT switched off may still call it;
+    ``by_pending_secret``: it may be signed with a rotation's new secret.
+    """
 
     def handle(raw: bytes, lang: str) -> Answer:
-        return run_signed(backend, raw, lang, model, action)
+        return run_signed(
+            backend,
+            raw,
+            lang,
+            model,
+            action,
+            while_disabled=while_disabled,
+            by_pending_secret=by_pending_secret,
+        )
 
     _route(router, backend, name, model, handle, summary)
 
@@ -120,9 +144,13 @@ def terminal_router(backend: Backend) -> APIRouter:
     settings = backend.settings
 
     def signed(
-        name: str, model: type[Any], action: Callable[[Connection, Call, Any], Any], summary: str
+        name: str,
+        model: type[Any],
+        action: Callable[[Connection, Call, Any], Any],
+        summary: str,
+        **rules: bool,
     ) -> None:
-        add_signed_route(router, backend, name, model, action, summary)
+        add_signed_route(router, backend, name, model, action, summary, **rules)
 
     signed(
         "pay",
@@ -141,12 +169,14 @@ def terminal_router(backend: Backend) -> APIRouter:
         QueryRequest,
         lambda c, call, r: _query(c, call, r, backend),
         "A trade as it is now",
+        while_disabled=True,  # a switched-off till still learns how its payments ended
     )
     signed(
         "cancel",
         CancelRequest,
         lambda c, call, r: reversal.cancel(c, call, r, backend),
         "Reverse: return any deduction and close",
+        while_disabled=True,  # ... and can still reverse one it started: nothing left unknown
     )
     signed(
         "refund",
@@ -203,6 +233,25 @@ def terminal_router(backend: Backend) -> APIRouter:
     )
     signed(
         "echo", EchoRequest, lambda c, call, r: None, "A signed round trip that does nothing else"
+    )
+    signed(
+        "heartbeat",
+        HeartbeatRequest,
+        lambda c, call, r: fleet.heartbeat(c, call, r, settings),
+        "The terminal's state: devices, payments in doubt, version, clock",
+    )
+    signed(
+        "rotate-secret",
+        SignedRequest,
+        lambda c, call, r: fleet.rotate_secret(c, call),
+        "A new secret, pending until confirmed with a request signed by it",
+    )
+    signed(
+        "rotate-secret/confirm",
+        SignedRequest,
+        lambda c, call, r: fleet.confirm_rotation(c, call),
+        "Signed with the new secret: it replaces the old one, which stops working",
+        by_pending_secret=True,
     )
     _route(
         router,

@@ -34,6 +34,7 @@ from protocol.models import TerminalKind
 from . import routing as cli_routing
 from . import seed
 from .cod import add_cod_commands
+from .fleet import add_fleet_commands
 
 __all__ = ["main", "open_backend"]
 
@@ -259,6 +260,7 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--rotate", action="store_true", help="replace it with a new one first")
     cli_routing.add_commands(command)
     add_cod_commands(command)
+    add_fleet_commands(command)
     return parser
 
 

@@ -15,9 +15,18 @@ In this order; steps 1-5 need no write lock, so a refused request costs little:
 6. In the request's one write transaction: the rate limits
    (:mod:`backend_stub.gateway.rate_limits` -> ``SERVICE_BUSY`` with ``retry_after_s``);
    the nonce, inserted into the ``nonces`` table, unique per terminal, so
-   every instance sees it -> ``REPLAYED_REQUEST``; then the action inside a
-   savepoint: if it refuses the request (:class:`ApiError`), its writes are
-   undone but the nonce stays recorded.
+   every instance sees it -> ``REPLAYED_REQUEST``. The same statement checks
+   the terminal's row as it is now, not as this instance cached it: switched
+   off by store IT -> ``TERMINAL_DISABLED``; signed with a secret that was
+   rotated away -> ``BAD_SIGNATURE``. So revoking takes effect on every
+   instance at the next request, at no extra statement. Then the action
+   inside a savepoint: if it refuses the request (:class:`ApiError`), its
+   writes are undone but the nonce stays recorded.
+
+A disabled terminal may still ``query`` and ``cancel`` (``while_disabled``):
+they only settle what it started before, so no payment is left unknown. Only
+``rotate-secret/confirm`` may be signed with the new, pending secret
+(``by_pending_secret``); its answer is signed with that secret too.
 
 Every answer is :class:`~protocol.models.ApiResponse` signed with the
 terminal's secret over ``code``, ``message``, ``nonce`` (the request's,
@@ -31,10 +40,11 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import bindparam, delete, literal_column
+from sqlalchemy import bindparam, delete, literal_column, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -42,7 +52,7 @@ from backend_stub.clock import ms_to_s
 from backend_stub.context import Backend, Call, Continue, Result
 from backend_stub.errors import ApiError, http_status, refusal_for, validation_message
 from backend_stub.observability.metrics import RATE_LIMITED
-from backend_stub.payments.terminals import Terminal
+from backend_stub.payments.terminals import Terminal, find_terminal
 from backend_stub.storage.db import savepoint
 from backend_stub.storage.schema import nonces
 from protocol import replay, signing
@@ -158,21 +168,89 @@ _INSERT_NONCE = {
 }
 
 
+# The nonce, recorded only while the terminal's row still accepts this secret (and is not
+# switched off, unless the route may run while disabled): one statement on both databases.
+_INSERT_NONCE_IF_ACCEPTED = text(
+    "INSERT INTO nonces (terminal_id, nonce, request_ts) "
+    "SELECT CAST(:terminal_id AS VARCHAR(64)), CAST(:nonce AS VARCHAR(64)), "
+    "CAST(:request_ts AS BIGINT) WHERE EXISTS ("
+    "SELECT 1 FROM terminals WHERE id = CAST(:terminal_id AS VARCHAR(64)) "
+    "AND CAST(:secret AS VARCHAR(128)) IN (secret, pending_secret) "
+    "AND (disabled_at_ms IS NULL OR CAST(:while_disabled AS BOOLEAN))) "
+    "ON CONFLICT DO NOTHING RETURNING (SELECT rotate_requested_at_ms IS NOT NULL "
+    "FROM terminals WHERE id = CAST(:terminal_id AS VARCHAR(64)))"
+)
+
+
 def record_nonce(conn: Connection, terminal_id: str, nonce: str, request_ts: int) -> bool:
     """True if the nonce is new for this terminal (and is now recorded)."""
     params = {"terminal_id": terminal_id, "nonce": nonce, "request_ts": request_ts}
     return conn.execute(_INSERT_NONCE[conn.dialect.name], params).first() is not None
 
 
-def authenticate(
-    backend: Backend, body: dict[str, Any], model: type[M], now_ms: int, lang: str
-) -> tuple[Call, M]:
-    """Steps 2-5 above, outside any transaction. Raises :class:`_Unknown` or :class:`_Refused`."""
+def admit(conn: Connection, call: Call, request_ts: int, while_disabled: bool) -> Call | ApiError:
+    """Record the nonce if the terminal's row accepts the call now; else why not.
+
+    The call comes back with what the row says now of a rotation store IT asked for.
+    """
+    params = {
+        "terminal_id": call.terminal_id,
+        "nonce": call.nonce,
+        "request_ts": request_ts,
+        "secret": call.secret,
+        "while_disabled": while_disabled,
+    }
+    row = conn.execute(_INSERT_NONCE_IF_ACCEPTED, params).first()
+    if row is not None:
+        asked = bool(row[0])
+        if asked is call.terminal.rotate_asked:
+            return call
+        return replace(call, terminal=replace(call.terminal, rotate_asked=asked))
+    now = find_terminal(conn, call.terminal_id)
+    if now is None:
+        return ApiError(ErrorCode.UNKNOWN_TERMINAL)
+    if now.disabled and not while_disabled:
+        return ApiError(ErrorCode.TERMINAL_DISABLED)
+    if call.secret not in (now.secret, now.pending_secret):
+        return ApiError(ErrorCode.BAD_SIGNATURE)
+    return ApiError(ErrorCode.REPLAYED_REQUEST)
+
+
+def _signing_secret(
+    backend: Backend, body: dict[str, Any], by_pending_secret: bool
+) -> tuple[Terminal, str]:
+    """The terminal and the secret ``body`` is signed with (step 3), or why not.
+
+    A signature this instance's cached row does not accept is checked once
+    more against the row as it is now: the secret may have been rotated
+    through another instance.
+    """
     terminal = backend.terminals.get(body.get("terminal_id"))
     if terminal is None:
         raise _Unknown
-    if not signing.verify(body, terminal.secret):
-        raise _Refused(terminal, ApiError(ErrorCode.BAD_SIGNATURE))
+    for fresh in (False, True):
+        if fresh:
+            terminal = backend.terminals.reload(terminal.id)
+            if terminal is None:
+                raise _Unknown
+        wanted = terminal.pending_secret if by_pending_secret else terminal.secret
+        if wanted and signing.verify(body, wanted):
+            return terminal, wanted
+        if by_pending_secret and signing.verify(body, terminal.secret):
+            return terminal, terminal.secret  # confirmed already: the pending one is the secret
+    raise _Refused(terminal, ApiError(ErrorCode.BAD_SIGNATURE))
+
+
+def authenticate(
+    backend: Backend,
+    body: dict[str, Any],
+    model: type[M],
+    now_ms: int,
+    lang: str,
+    by_pending_secret: bool = False,
+) -> tuple[Call, M]:
+    """Steps 2-5 above, outside any transaction. Raises :class:`_Unknown` or :class:`_Refused`."""
+    terminal, secret = _signing_secret(backend, body, by_pending_secret)
     try:
         nonce = _check_fresh(body, now_ms)
     except ApiError as exc:
@@ -182,7 +260,7 @@ def authenticate(
     except ValidationError as exc:
         error = ApiError(ErrorCode.BAD_REQUEST, validation_message(exc))
         raise _Refused(terminal, error, spends=nonce) from None
-    return Call(terminal, nonce, now_ms, lang), request
+    return Call(terminal, nonce, now_ms, lang, secret), request
 
 
 class _Unknown(Exception):
@@ -209,6 +287,9 @@ def run_signed(
     lang: str,
     model: type[M],
     action: Callable[[Connection, Call, M], Result | Continue],
+    *,
+    while_disabled: bool = False,
+    by_pending_secret: bool = False,
 ) -> Answer:
     """Authenticate ``raw`` and run ``action`` in one transaction; always return an answer."""
     now_ms = backend.now_ms()
@@ -220,7 +301,7 @@ def run_signed(
     secret = ""
     try:
         try:
-            call, request = authenticate(backend, body, model, now_ms, lang)
+            call, request = authenticate(backend, body, model, now_ms, lang, by_pending_secret)
         except _Refused as refused:
             error = refused.error
             if refused.spends is not None:
@@ -229,7 +310,7 @@ def run_signed(
                     if not record_nonce(conn, terminal_id, refused.spends, ts):
                         error = ApiError(ErrorCode.REPLAYED_REQUEST)
             return answer_error(error, nonce, now_ms, refused.terminal.secret, lang)
-        secret = call.terminal.secret
+        secret = call.secret
         limited = backend.limits.before_transaction(call.terminal, now_ms)
         if limited is not None:
             RATE_LIMITED.labels(limited.scope).inc()
@@ -239,9 +320,12 @@ def run_signed(
             if limited is not None:
                 RATE_LIMITED.labels(limited.scope).inc()
                 return answer_error(limited, nonce, now_ms, secret, lang)  # the count commits
-            if not record_nonce(conn, call.terminal_id, call.nonce, body["timestamp"]):
-                replayed = ApiError(ErrorCode.REPLAYED_REQUEST)
-                return answer_error(replayed, nonce, now_ms, secret, lang)
+            admitted = admit(conn, call, body["timestamp"], while_disabled)
+            if isinstance(admitted, ApiError):
+                if admitted.code is not ErrorCode.REPLAYED_REQUEST:
+                    backend.terminals.forget(call.terminal_id)
+                return answer_error(admitted, nonce, now_ms, secret, lang)
+            call = admitted
             try:
                 with savepoint(conn, "scanpay_action"):
                     result = action(conn, call, request)

@@ -19,10 +19,12 @@ import threading
 
 from sqlalchemy import exists, select
 
+from backend_stub.clock import s_to_ms
 from backend_stub.context import Backend
 from backend_stub.gateway.rate_limits import purge_rate_counters
 from backend_stub.gateway.signed import purge_nonces
 from backend_stub.observability.metrics import SWEEPER_ACTIONS
+from backend_stub.payments.fleet import purge_heartbeats
 from backend_stub.payments.sessions import purge_sessions
 from backend_stub.payments.trades import close_expired
 from backend_stub.storage.schema import trades
@@ -80,11 +82,13 @@ class Sweeper(threading.Thread):
         now = self.backend.now_ms()
         if now - self._last_housekeeping < _HOUSEKEEPING_MS:
             return
+        keep_ms = s_to_ms(self.backend.settings.heartbeat_keep_s)
         with self.backend.db.write() as conn:
             done = {
                 "purged_nonces": purge_nonces(conn, now),
                 "purged_sessions": purge_sessions(conn, now),
                 "purged_rate_counters": purge_rate_counters(conn, now),
+                "purged_heartbeats": purge_heartbeats(conn, now, keep_ms),
             }
         for action, count in done.items():
             SWEEPER_ACTIONS.labels(action).inc(count)

@@ -15,6 +15,10 @@ server runs one process per instance, so no multi-process mode is needed.
 ``scanpay_pool_size``                   slots, by ``pool``
 ``scanpay_pool_waiting``                requests waiting for a slot, by ``pool``
 ``scanpay_pool_rejected_total``         requests refused because a pool was full, by ``pool``
+``scanpay_heartbeats_total``            terminal heartbeats received, by terminal ``kind``
+``scanpay_terminals``                   enrolled terminals by ``kind`` and ``status``
+                                        (online, offline, disabled)
+``scanpay_devices_in_error``            devices reported not working, by terminal ``kind``
 ======================================  =============================================
 
 Pools: ``terminal_requests`` (the bulkhead of terminal requests),
@@ -24,7 +28,7 @@ Pools: ``terminal_requests`` (the bulkhead of terminal requests),
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -35,12 +39,14 @@ if TYPE_CHECKING:
     from backend_stub.context import Backend
 
 __all__ = [
+    "HEARTBEATS",
     "RATE_LIMITED",
     "REGISTRY",
     "REQUESTS",
     "REQUEST_SECONDS",
     "SWEEPER_ACTIONS",
     "TRADE_OUTCOMES",
+    "FleetCollector",
     "PoolCollector",
     "exposition",
 ]
@@ -78,6 +84,40 @@ RATE_LIMITED = Counter(
     ["scope"],
     registry=REGISTRY,
 )
+
+HEARTBEATS = Counter(
+    "scanpay_heartbeats",
+    "Terminal heartbeats received, by terminal kind",
+    ["kind"],
+    registry=REGISTRY,
+)
+
+# (kind, status) -> terminals, and kind -> devices in error: what FleetCollector reports.
+FleetFigures = tuple[Mapping[tuple[str, str], int], Mapping[str, int]]
+
+
+class FleetCollector(Collector):
+    """Terminals by kind and status, and devices in error, read from the database at scrape."""
+
+    def __init__(self, read: Callable[[], FleetFigures]) -> None:
+        self.read = read
+
+    def collect(self) -> Iterator[Metric]:
+        terminals = GaugeMetricFamily(
+            "scanpay_terminals", "Enrolled terminals", labels=["kind", "status"]
+        )
+        devices = GaugeMetricFamily(
+            "scanpay_devices_in_error", "Devices reported not working", labels=["kind"]
+        )
+        try:
+            by_status, in_error = self.read()
+        except Exception:  # a busy database: leave these out of this scrape
+            return
+        for (kind, status), count in sorted(by_status.items()):
+            terminals.add_metric([kind, status], count)
+        for kind, count in sorted(in_error.items()):
+            devices.add_metric([kind], count)
+        yield from (terminals, devices)
 
 
 class PoolCollector(Collector):

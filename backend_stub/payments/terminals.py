@@ -49,6 +49,9 @@ class Terminal:
     kind: str
     secret: str
     store_name: str
+    pending_secret: str | None = None  # a rotation's new secret, until the terminal confirms it
+    disabled: bool = False  # switched off by store IT (the gateway checks the row, not this)
+    rotate_asked: bool = False  # store IT asked for a new secret (told in heartbeat answers)
 
     def __repr__(self) -> str:
         return f"Terminal(id={self.id!r}, store_id={self.store_id!r}, kind={self.kind!r})"
@@ -62,6 +65,9 @@ _FIND_TERMINAL = (
         terminals.c.kind,
         terminals.c.secret,
         stores.c.name,
+        terminals.c.pending_secret,
+        terminals.c.disabled_at_ms.is_not(None),
+        terminals.c.rotate_requested_at_ms.is_not(None),
     )
     .join(stores, stores.c.id == terminals.c.store_id)
     .where(terminals.c.id == bindparam("terminal_id"))
@@ -76,16 +82,24 @@ def find_terminal(conn: Connection, terminal_id: object) -> Terminal | None:
     if not _plausible_id(terminal_id):
         return None
     row = conn.execute(_FIND_TERMINAL, {"terminal_id": terminal_id}).first()
-    return None if row is None else Terminal(*row)
+    if row is None:
+        return None
+    tid, store_id, merchant_id, kind, secret, store_name, pending, disabled, rotate = row
+    return Terminal(
+        tid, store_id, merchant_id, kind, secret, store_name, pending, bool(disabled), bool(rotate)
+    )
 
 
 class TerminalCache:
     """Enrolled terminals by id, read once per ``ttl_s`` per instance, outside any write lock.
 
-    A terminal's row never changes after enrolment (there is no re-keying or
-    revoking yet), so a cached entry cannot be wrong; the time limit bounds how
-    long an instance would keep one if that ever changes. Unknown ids are not
-    cached, so a terminal enrolled through another instance is found at once.
+    An entry may be stale (store IT may have disabled the terminal or rotated
+    its secret through another instance); that is safe, because the gateway
+    checks the row itself in the request's transaction (the nonce's insert)
+    and calls :meth:`forget` when the row has changed. A signature the cached
+    secret does not accept is checked again after :meth:`reload`. Unknown
+    ids are not cached, so a terminal enrolled through another instance is
+    found at once.
     """
 
     def __init__(self, db: Database, ttl_s: float = 60.0, size: int = 10_000) -> None:
@@ -104,6 +118,15 @@ class TerminalCache:
         if found is None or time.monotonic() - found[0] > self._ttl_s:
             return None
         return found[1]
+
+    def forget(self, terminal_id: str) -> None:
+        with self._lock:
+            self._entries.pop(terminal_id, None)
+
+    def reload(self, terminal_id: str) -> Terminal | None:
+        """The terminal as the database has it now (and so cached)."""
+        self.forget(terminal_id)
+        return self.get(terminal_id)
 
     def get(self, terminal_id: object) -> Terminal | None:
         if not _plausible_id(terminal_id):

@@ -60,6 +60,8 @@ __all__ = [
     "sms_outbox",
     "stores",
     "system_keys",
+    "terminal_actions",
+    "terminal_heartbeats",
     "terminals",
     "trades",
 ]
@@ -111,6 +113,44 @@ terminals = Table(
     Column("device_name", String(128), nullable=False, server_default=""),
     Column("secret", String(128), nullable=False),
     Column("created_at_ms", BigInteger, nullable=False),
+    # the fleet (migration 0006): switched off by store IT; a new secret waiting for its
+    # confirmation; a rotation store IT asked for, told in the next heartbeat's answer
+    Column("disabled_at_ms", BigInteger, nullable=True),
+    Column("disabled_reason", String(256), nullable=False, server_default=""),
+    Column("pending_secret", String(128), nullable=True),
+    Column("rotate_requested_at_ms", BigInteger, nullable=True),
+)
+
+# Every heartbeat, kept for a while (the sweeper purges old ones); the latest per terminal
+# is its state. One INSERT a heartbeat: the write lock is held for that statement only.
+terminal_heartbeats = Table(
+    "terminal_heartbeats",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("terminal_id", String(64), nullable=False),
+    Column("received_at_ms", BigInteger, nullable=False),
+    Column("app", String(32), nullable=False),
+    Column("version", String(32), nullable=False),
+    Column("devices", Text, nullable=False),  # JSON: [{kind, url, state, error, last_scan_at}]
+    Column("devices_in_error", Integer, nullable=False),
+    Column("in_doubt", Integer, nullable=False),
+    Column("queued_signoffs", Integer, nullable=False),
+    Column("clock_offset_s", Integer, nullable=False),
+    Index("ix_terminal_heartbeats_terminal_id", "terminal_id", "id"),
+    Index("ix_terminal_heartbeats_received_at_ms", "received_at_ms"),
+)
+
+# What store IT did to a terminal, who did it and why.
+terminal_actions = Table(
+    "terminal_actions",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("terminal_id", String(64), ForeignKey("terminals.id"), nullable=False),
+    Column("action", String(16), nullable=False),  # disable, enable, rotate, rename, move
+    Column("operator", String(64), nullable=False),
+    Column("reason", String(256), nullable=False),
+    Column("at_ms", BigInteger, nullable=False),
+    Index("ix_terminal_actions_terminal_id", "terminal_id", "id"),
 )
 
 activation_codes = Table(

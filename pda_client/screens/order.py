@@ -86,8 +86,13 @@ class OrderScreen(PdaScreen):
         words, style = step_words(row)
         self.query_one("#order-step", Static).update(Text(words.upper(), style=style))
         offline = self.query_one("#offline", Static)
-        offline.display = row.step.can_pay and self.pda.backend_down
-        offline.update(tr("No connection: no wallet payment now. F2: take cash."))
+        offline.display = row.step.can_pay and (self.pda.backend_down or self.pda.switched_off)
+        if self.pda.switched_off:
+            offline.update(
+                tr("Switched off by store IT: call store IT. No wallet payment. F2: take cash.")
+            )
+        else:
+            offline.update(tr("No connection: no wallet payment now. F2: take cash."))
         self.query_one("#order-hint", Static).update(self.hint(row))
         self.refresh_bindings()
 

@@ -21,6 +21,7 @@ HEALTH_WORDS: HealthWords = {  # short enough for a handheld
     Health.UNREACHABLE: (N_("OFFLINE"), "bold white on red"),
     Health.REJECTED: (N_("refused"), "bold white on red"),
     Health.UNTRUSTED: (N_("not trusted"), "bold white on red"),
+    Health.DISABLED: (N_("SWITCHED OFF"), "bold white on red"),
 }
 
 

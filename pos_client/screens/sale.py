@@ -82,7 +82,15 @@ class SaleScreen(PosScreen):
 
     def show_offline(self) -> None:
         banner = self.query_one("#offline", Static)
-        if self.pos.backend_down:
+        if self.pos.switched_off:
+            banner.update(
+                tr(
+                    "This till has been switched off by store IT. Call store IT. "
+                    "Points and wallet codes cannot be taken: take cash (F5) or bank card (F6)."
+                )
+            )
+            banner.display = True
+        elif self.pos.backend_down:
             banner.update(
                 tr(
                     "PAYMENT SERVICE UNREACHABLE: points and wallet codes cannot be taken now. "

@@ -16,6 +16,7 @@ HEALTH_WORDS: HealthWords = {
     Health.UNREACHABLE: (N_("backend UNREACHABLE"), "bold white on red"),
     Health.REJECTED: (N_("backend refuses this till"), "bold white on red"),
     Health.UNTRUSTED: (N_("backend answer not trusted"), "bold white on red"),
+    Health.DISABLED: (N_("SWITCHED OFF by store IT: cash only"), "bold white on red"),
 }
 
 
