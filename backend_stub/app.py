@@ -18,6 +18,7 @@ from backend_stub.api.member import member_router
 from backend_stub.api.plain import install_error_handlers
 from backend_stub.api.routing import routing_router
 from backend_stub.api.terminal import REQUEST_MODELS, terminal_router
+from backend_stub.console.page import install_console
 from backend_stub.gateway.body_limit import BodyLimit
 from backend_stub.jobs.sweeper import Sweeper
 from backend_stub.observability.instrument import Instrument
@@ -80,6 +81,7 @@ def create_app(backend: Backend, *, sweeper: bool = True, access_log: bool = Fal
     app.include_router(routing_router(backend))
     app.include_router(cod_router(backend))
     install_wallet_page(app, backend)
+    install_console(app)
 
     install_health(app, backend)
     app.add_middleware(BodyLimit, max_bytes=backend.settings.max_body_bytes)

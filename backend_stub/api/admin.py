@@ -22,7 +22,7 @@ from backend_stub.context import Backend
 from backend_stub.errors import ApiError
 from backend_stub.ledger import postings as ledger
 from backend_stub.payments import members as m
-from backend_stub.payments import sms, terminals
+from backend_stub.payments import sms, story, terminals
 from backend_stub.payments.members import Member
 from backend_stub.storage import keys
 from protocol.errors import ErrorCode
@@ -142,6 +142,26 @@ def admin_router(backend: Backend) -> APIRouter:
             }
 
         return plain_answer(in_transaction(backend, work))
+
+    @router.get("/trades", summary="The newest trades of every terminal (or of one)")
+    def recent(
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        terminal_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None,
+    ) -> JSONResponse:
+        found = in_transaction(
+            backend,
+            lambda conn, _now: story.recent_trades(conn, limit, terminal_id),
+            write=False,
+        )
+        return plain_answer({"trades": found})
+
+    @router.get("/trades/{number}", summary="One trade's story: refunds and ledger lines")
+    def one_trade(
+        number: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,32}$")],
+    ) -> JSONResponse:
+        return plain_answer(
+            in_transaction(backend, lambda conn, _now: story.trade_story(conn, number), write=False)
+        )
 
     @router.get("/verify", summary="Recompute every balance from the ledger")
     def verify() -> JSONResponse:

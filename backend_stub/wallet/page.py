@@ -17,15 +17,14 @@ data-URI images, and no framing.
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlalchemy.engine import Connection
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from backend_stub.api.pages import NoStoreMiddleware, packaged_file
 from backend_stub.api.plain import bearer_token, in_transaction, plain_answer
 from backend_stub.context import Backend
 from backend_stub.errors import ApiError
@@ -35,24 +34,9 @@ from protocol.paycode import CodeKind, classify
 
 from .images import code128_svg, qr_svg
 
-__all__ = ["PAGE_HEADERS", "NoStoreMiddleware", "install_wallet_page", "wallet_router"]
+__all__ = ["install_wallet_page", "wallet_router"]
 
-_FILES = {
-    "wallet.js": "text/javascript; charset=utf-8",
-    "wallet-text.js": "text/javascript; charset=utf-8",
-    "wallet.css": "text/css; charset=utf-8",
-}
-
-PAGE_HEADERS = {
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-}
+_FILES = frozenset({"wallet.js", "wallet-text.js", "wallet.css"})
 
 
 class ImagesRequest(BaseModel):
@@ -64,16 +48,12 @@ class ImagesRequest(BaseModel):
         return "ImagesRequest(****)"
 
 
-def _asset(name: str) -> bytes:
-    return (resources.files("backend_stub.wallet") / name).read_bytes()
-
-
 def wallet_router(backend: Backend) -> APIRouter:
     router = APIRouter(tags=["wallet"])
 
     @router.get("/wallet", include_in_schema=False)
     def page() -> Response:
-        return Response(_asset("index.html"), media_type="text/html", headers=PAGE_HEADERS)
+        return packaged_file("backend_stub.wallet", "index.html", frozenset({"index.html"}))
 
     @router.get("/wallet/", include_in_schema=False)
     def page_slash() -> RedirectResponse:
@@ -81,9 +61,7 @@ def wallet_router(backend: Backend) -> APIRouter:
 
     @router.get("/wallet/static/{name}", include_in_schema=False)
     def asset(name: str) -> Response:
-        if name not in _FILES:
-            return Response(b"not found", status_code=404, media_type="text/plain")
-        return Response(_asset(name), media_type=_FILES[name], headers=PAGE_HEADERS)
+        return packaged_file("backend_stub.wallet", name, _FILES)
 
     @router.post("/wallet/v1/images", summary="A payment code as QR and Code128 SVG (signed in)")
     def images(body: ImagesRequest, request: Request) -> JSONResponse:
@@ -108,28 +86,6 @@ def wallet_router(backend: Backend) -> APIRouter:
         return plain_answer({"signed_out": True})
 
     return router
-
-
-class NoStoreMiddleware:
-    """``Cache-Control: no-store`` on every answer under the given path prefixes."""
-
-    def __init__(self, app: ASGIApp, prefixes: tuple[str, ...]) -> None:
-        self.app = app
-        self.prefixes = prefixes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not str(scope["path"]).startswith(self.prefixes):
-            await self.app(scope, receive, send)
-            return
-
-        async def send_no_store(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message["headers"] if k.lower() != b"cache-control"]
-                headers.append((b"cache-control", b"no-store"))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_no_store)
 
 
 def install_wallet_page(app: FastAPI, backend: Backend) -> None:

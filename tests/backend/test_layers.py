@@ -1,6 +1,6 @@
 """The backend's layers (DESIGN.md sections 3 and 8): arrows go one way, and never to the devices.
 
-From the top: ``api``, ``cli``, ``jobs`` and ``wallet`` (and ``app``) may use
+From the top: ``api``, ``cli``, ``jobs``, ``wallet`` and ``console`` (and ``app``) may use
 everything below; then ``gateway`` -> ``payments`` -> ``ledger`` -> ``routing``
 (with its ``channels``) -> ``observability`` -> ``storage``. ``context``,
 ``settings``, ``errors`` and ``clock`` are the few names every layer shares;
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "backend_stub"
-TOP = {"api", "cli", "jobs", "wallet", "app", "__main__"}
+TOP = {"api", "cli", "jobs", "wallet", "console", "app", "__main__"}
 SHARED = {"__init__", "context", "settings", "errors", "clock"}
 RANK = {"gateway": 5, "payments": 4, "ledger": 3, "routing": 2, "observability": 1, "storage": 0}
 

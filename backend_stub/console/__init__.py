@@ -1,0 +1,1 @@
+"""The operator console: one page for store IT (:mod:`.page`), its script and style."""
