@@ -5,6 +5,9 @@
 Event streams are what a scanner types for random 18-digit codes (with the
 kernel's MSC and SYN events around each key): on US, and on French AZERTY
 where every digit needs Shift. The bare loop only spots the Enter presses.
+``layout=auto`` reads real payment codes (our prefix, Luhn digit) typed on US,
+FR and DE and is compared with the fixed layout that matches, on the same
+stream: no code may come out wrong before or after it settles.
 "Keeps up" compares keys decoded per second with the 500 keys per second of
 a scanner typing with a 2 ms gap. The driver runs over the in-memory input
 source (there is no /dev/input here), one batch per key as the kernel hands
@@ -22,8 +25,10 @@ from dataclasses import dataclass
 
 from bench.table import Row
 from drivers.hid import HidScanner, InputDeviceInfo, KeyboardTypist, MemoryInputSource
+from drivers.hid.autolayout import AutoLayoutDecoder
 from drivers.hid.decoder import EV_KEY, Event, HidDecoder
 from drivers.hid.keymaps import KEY, LAYOUTS
+from protocol.paycode import Issuer, generate
 
 ENTER = KEY["ENTER"]
 DEVICE = InputDeviceInfo(node="/dev/input/event5", name="Barcode Scanner", vendor=0x0C2E)
@@ -151,6 +156,38 @@ def decoder_alone(layout: str, scans: int) -> Decoded:
     return Decoded(layout, scans, keys, bare_t, dec_t, len(got), errors)
 
 
+def payment_streams(layout: str, scans: int) -> tuple[list[str], list[Event]]:
+    codes = [generate(Issuer.POINTS if i % 2 else Issuer.CARD) for i in range(scans)]
+    typist = KeyboardTypist(LAYOUTS[layout])
+    events: list[Event] = []
+    for i, code in enumerate(codes):
+        events += typist.type(code, start=i * 0.040, gap=0.002)
+    return codes, events
+
+
+@dataclass(frozen=True)
+class Auto:
+    """``layout=auto`` beside the matching fixed layout, on one layout's payment codes."""
+
+    layout: str
+    keys: int
+    fixed_seconds: float
+    auto_seconds: float
+    errors: int
+    settled: str
+
+
+def auto_alone(layout: str, scans: int) -> Auto:
+    codes, events = payment_streams(layout, scans)
+    fixed = HidDecoder(LAYOUTS[layout])
+    auto = AutoLayoutDecoder()
+    _, fixed_t = timed(lambda: [c for e in events if (c := fixed.feed(*e)) is not None])
+    got, auto_t = timed(lambda: [c.text for e in events if (c := auto.feed(*e)) is not None])
+    errors = sum(a != b for a, b in zip(got, codes, strict=False)) + abs(len(got) - len(codes))
+    settled = auto.settled.name if auto.settled else "-"
+    return Auto(layout, len(codes) * 19, fixed_t, auto_t, errors, settled)
+
+
 async def through_seam(scans: int, latency: int):
     """(bare rate, bare latencies, driver rate, driver latencies) through the input seam."""
     codes, events = streams("us", scans, seed=2)
@@ -189,6 +226,30 @@ def rows(scans: int = 10_000, seam_scans: int = 2_000, latency: int = 300) -> li
                 d.keys / d.decoder_seconds >= KEYS_AT_2MS,
             )
         )
+    for layout in ("us", "fr", "de"):
+        a = auto_alone(layout, scans)
+        table.append(
+            Row(
+                f"HID layout=auto: payment codes wrong in {scans:,} scans typed on {layout}",
+                a.errors,
+                "",
+                "limit",
+                0,
+                "none in 10,000 scans",
+                a.errors == 0 and scans >= 10_000,
+            )
+        )
+        table.append(
+            Row(
+                f"HID layout=auto: keys/s decoding {layout} (settled on {a.settled})",
+                a.keys / a.auto_seconds,
+                "keys/s",
+                f"the fixed layout={layout}, same stream",
+                a.keys / a.fixed_seconds,
+                "keeps up with a 2 ms gap",
+                a.keys / a.auto_seconds >= KEYS_AT_2MS,
+            )
+        )
     _, _, drv_rate, _ = asyncio.run(through_seam(seam_scans, latency))
     table.append(
         Row(
@@ -219,6 +280,13 @@ async def run(scans: int, latency: int) -> None:
             f"{d.errors:>8}"
         )
     print("a scanner at a 2 ms gap needs 500 keys/s")
+    print(f"{'layout=auto beside the fixed one':<34}{'keys/s':>10}{'fixed':>11}{'errors':>8}")
+    for layout in ("us", "fr", "de"):
+        a = auto_alone(layout, scans)
+        print(
+            f"{'auto on ' + layout + ' (settled ' + a.settled + ')':<34}"
+            f"{a.keys / a.auto_seconds:>10.0f}{a.keys / a.fixed_seconds:>11.0f}{a.errors:>8}"
+        )
     bare_rate, bare_lat, drv_rate, drv_lat = await through_seam(min(scans, 5000), latency)
     print()
     print(f"{'through the input seam':<34}{'scans/s':>10}{'p50 us':>9}{'p99 us':>9}")

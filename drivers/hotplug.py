@@ -24,7 +24,15 @@ from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 
-from .hid.classify import DeviceKind, judge_device, load_overrides, overrides_path, save_override
+from .hid.autolayout import layout_advice
+from .hid.classify import (
+    DeviceKind,
+    judge_device,
+    load_layouts,
+    load_overrides,
+    overrides_path,
+    save_override,
+)
 from .hid.devices import InputDeviceInfo, InputSource
 from .scanner import ScannerError
 
@@ -98,8 +106,9 @@ def _serial_devices(by_id: Path) -> list[DeviceInfo]:
 def _hid_devices(source: InputSource) -> list[DeviceInfo]:
     try:
         overrides = load_overrides()
+        layouts = load_layouts()
     except ScannerError:
-        overrides = {}
+        overrides, layouts = {}, {}
     groups: dict[str, list[InputDeviceInfo]] = {}
     for info in source.list_devices():
         groups.setdefault(info.device_key, []).append(info)
@@ -110,6 +119,10 @@ def _hid_devices(source: InputSource) -> list[DeviceInfo]:
             continue
         info = keyboards[0]
         verdict = judge_device(info, overrides)
+        kind = f"{verdict.kind.value}: {verdict.reason}"
+        layout = layouts.get(info.override_key.lower())
+        if layout is not None:  # found by layout=auto
+            kind += f"; {layout_advice([layout])}"
         found.append(
             DeviceInfo(
                 Transport.HID,
@@ -117,7 +130,7 @@ def _hid_devices(source: InputSource) -> list[DeviceInfo]:
                 info.node,
                 info.name,
                 info.ids,
-                f"{verdict.kind.value}: {verdict.reason}",
+                kind,
             )
         )
     return found
@@ -246,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         _print_device(device)
     if not devices:
         print("no serial ports or input devices found")
-    print(f"HID scanner/keyboard marks: {overrides_path()}")
+    print(f"HID scanner/keyboard marks and layouts: {overrides_path()}")
     return 0
 
 

@@ -33,7 +33,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from protocol.paycode import classify
+
 from .aim import split_aim
+from .hid.autolayout import FITS, layout_advice
+from .hid.keymaps import LAYOUTS, layout_named, retype
 from .scanner import Scan, Scanner, ScannerState
 from .urls import AIM_OPTION, DeviceUrl, Option, SchemeSpec, register_scheme
 
@@ -148,8 +152,13 @@ class WedgeScanner(Scanner):
         end_on_pause: bool = False,
         aim: bool = True,
         name: str = "wedge",
+        layout: str = "",
+        typed: str = "us",
     ) -> None:
         super().__init__(name)
+        self.layout = layout  # the scanner's: "" (the terminal's own), a name, or "auto"
+        self.typed = layout_named(typed)  # the terminal's layout, which turned keys into text
+        self.notes: list[str] = []  # what the layout check found, for the test tool
         self.decoder = WedgeDecoder(
             interval=interval, min_length=min_length, end_on_pause=end_on_pause
         )
@@ -204,7 +213,7 @@ class WedgeScanner(Scanner):
             if keys:
                 self._give_back(keys)
                 keys = []
-            aim, text = split_aim(item.text) if self.aim else (None, item.text)
+            aim, text = split_aim(self._read_as(item.text)) if self.aim else (None, item.text)
             self._emit(
                 Scan(
                     text=text,
@@ -216,6 +225,21 @@ class WedgeScanner(Scanner):
             )
         if keys:
             self._give_back(keys)
+
+    def _read_as(self, text: str) -> str:
+        """The text as the scanner meant it, when its layout is not the terminal's."""
+        if not self.layout:
+            return text
+        if self.layout != "auto":
+            meant = retype(text, self.typed, layout_named(self.layout))
+            return text if meant is None else meant
+        readings = {name: retype(text, self.typed, layout) for name, layout in LAYOUTS.items()}
+        fits = [n for n, r in readings.items() if r is not None and classify(r).kind in FITS]
+        if fits and len({readings[n] for n in fits}) == 1:
+            self.notes.append(layout_advice(fits))
+            return readings[fits[0]] or text
+        self.notes.append(f"not a payment code on any layout: read as typed {text!r}")
+        return text  # never guessed: the till refuses it as today
 
     def _give_back(self, keys: list[Keystroke]) -> None:
         if self.on_keys is None:
@@ -239,6 +263,8 @@ def _from_url(url: DeviceUrl) -> WedgeScanner:
         min_length=url.int_option("min", 6, 2, 100),
         end_on_pause=url.bool_option("pause", False),
         aim=url.bool_option("aim", True),
+        layout=url.choice("layout", ("", *LAYOUTS, "auto"), ""),
+        typed=url.choice("typed", tuple(LAYOUTS), "us"),
     )
 
 
@@ -246,13 +272,20 @@ register_scheme(
     SchemeSpec(
         scheme="wedge",
         summary="scanner in keyboard mode typing into the app (the app feeds its keys)",
-        forms=("wedge:", "wedge:?interval=50&min=8"),
+        forms=("wedge:", "wedge:?interval=50&min=8", "wedge:?layout=auto&typed=us"),
         factory=_from_url,
         path="none",
         options=(
             Option("interval", "most milliseconds between a scanner's keys", "35"),
             Option("min", "fewest characters in a scan", "6"),
             Option("pause", "a pause (no Enter) also ends a scan", "off", ("on", "off")),
+            Option(
+                "layout",
+                "the scanner's keyboard layout when not the terminal's (auto: from the scans)",
+                "the terminal's",
+                (*LAYOUTS, "auto"),
+            ),
+            Option("typed", "the terminal's keyboard layout", "us", tuple(LAYOUTS)),
             AIM_OPTION,
         ),
     )

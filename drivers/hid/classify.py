@@ -30,8 +30,10 @@ __all__ = [
     "DeviceKind",
     "Verdict",
     "judge_device",
+    "load_layouts",
     "load_overrides",
     "overrides_path",
+    "save_layout",
     "save_override",
     "typed_by_scanner",
 ]
@@ -68,20 +70,49 @@ def overrides_path() -> Path:
     return Path(base) / "scanpay" / "hid-devices.toml"
 
 
-def load_overrides(path: Path | None = None) -> dict[str, DeviceKind]:
-    """The saved overrides, by ``vvvv:pppp`` or ``vvvv:pppp:serial``; none if no file."""
-    path = path or overrides_path()
+def _read_marks(path: Path) -> dict[str, object]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
         raise ScannerError(f"cannot read the HID device overrides in {path}: {exc}") from None
-    devices = data.get("devices", {})
+
+
+def load_overrides(path: Path | None = None) -> dict[str, DeviceKind]:
+    """The saved overrides, by ``vvvv:pppp`` or ``vvvv:pppp:serial``; none if no file."""
+    path = path or overrides_path()
+    devices = _read_marks(path).get("devices", {})
     kinds = {k.value for k in DeviceKind if k is not DeviceKind.UNKNOWN}
     if not isinstance(devices, dict) or any(v not in kinds for v in devices.values()):
         raise ScannerError(f'{path}: [devices] must map device ids to "scanner" or "keyboard"')
     return {str(key).lower(): DeviceKind(value) for key, value in devices.items()}
+
+
+def load_layouts(path: Path | None = None) -> dict[str, str]:
+    """The keyboard layout each scanner was found to type (``layout=auto``), by device key."""
+    path = path or overrides_path()
+    layouts = _read_marks(path).get("layouts", {})
+    if not isinstance(layouts, dict) or any(not isinstance(v, str) for v in layouts.values()):
+        raise ScannerError(f'{path}: [layouts] must map device ids to a layout such as "fr"')
+    return {str(key).lower(): value for key, value in layouts.items()}
+
+
+def _write_marks(path: Path, devices: dict[str, DeviceKind], layouts: dict[str, str]) -> None:
+    lines = [
+        "# ScanPay: USB-HID devices marked by hand as scanner or keyboard, and the",
+        "# keyboard layout each scanner was found to type (layout=auto).",
+        '# Keys are "vendor:product" or "vendor:product:serial" in hex.',
+        "[devices]",
+        *(f'"{k}" = "{v.value}"' for k, v in sorted(devices.items())),
+        "",
+        "[layouts]",
+        *(f'"{k}" = "{v}"' for k, v in sorted(layouts.items())),
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(path)
 
 
 def save_override(key: str, kind: DeviceKind | None, path: Path | None = None) -> Path:
@@ -94,16 +125,16 @@ def save_override(key: str, kind: DeviceKind | None, path: Path | None = None) -
         raise ValueError("a device can be marked scanner or keyboard, not unknown")
     else:
         overrides[key.lower()] = kind
-    lines = [
-        "# ScanPay: USB-HID devices marked by hand as scanner or keyboard.",
-        '# Keys are "vendor:product" or "vendor:product:serial" in hex.',
-        "[devices]",
-        *(f'"{k}" = "{v.value}"' for k, v in sorted(overrides.items())),
-    ]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    _write_marks(path, overrides, load_layouts(path))
+    return path
+
+
+def save_layout(key: str, layout: str, path: Path | None = None) -> Path:
+    """Remember the layout a scanner (its ``override_key``) was found to type."""
+    path = path or overrides_path()
+    layouts = load_layouts(path)
+    layouts[key.lower()] = layout
+    _write_marks(path, load_overrides(path), layouts)
     return path
 
 

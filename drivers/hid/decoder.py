@@ -44,6 +44,7 @@ class DecodedCode:
     first: float  # timestamp of the first key
     end: float  # timestamp of the last key (the end key, when there is one)
     intervals: tuple[float, ...]  # seconds between successive key presses
+    notes: tuple[str, ...] = ()  # what the decoder learnt, in plain words (the test tool shows it)
 
     @property
     def raw(self) -> bytes:
@@ -57,6 +58,14 @@ class HidDecoder:
     ``gap``: seconds between keys after which the typed text so far is a code of
     its own (``None``: only end keys end codes). The caller calls :meth:`flush`
     when that much time passes with no event at all.
+
+    ``numlock=True`` (a scanner's usual setting): keypad digits are digits,
+    whatever NumLock taps the device sends. A keypad-emulating scanner reads
+    the NumLock LED, and on a grabbed device nobody lights it, so such a
+    scanner taps NumLock before every code: were the taps followed, every
+    second code would come out as arrow keys and be lost. The taps are
+    counted (``numlock_taps``, for the test tool) and otherwise ignored.
+    ``numlock=False``: NumLock starts off and follows the taps and the LEDs.
     """
 
     def __init__(
@@ -72,12 +81,15 @@ class HidDecoder:
         self.end_keys = {END_KEYS[name]: name for name in end_keys}
         self.gap = gap
         self.numlock = numlock
+        self.numlock_fixed = numlock  # on for good: taps and LEDs do not turn it off
         self.capslock = capslock
         self._held: set[int] = set()
         self._chars: list[str] = []
         self._times: list[float] = []
         self._dead = ""
         self.unmapped = 0  # keys that give no character (for the test tool)
+        self.numlock_taps = 0  # NumLock presses seen (a keypad scanner's habit)
+        self.keypad_keys = 0  # keypad digits typed (keypad emulation)
 
     @property
     def pending(self) -> str:
@@ -100,7 +112,9 @@ class HidDecoder:
             if code == KEY["CAPSLOCK"]:
                 self.capslock = not self.capslock
             elif code == KEY["NUMLOCK"]:
-                self.numlock = not self.numlock
+                self.numlock_taps += 1
+                if not self.numlock_fixed:
+                    self.numlock = not self.numlock
             elif code in self.end_keys:
                 return self._finish(self.end_keys[code], timestamp) or done
             else:
@@ -115,10 +129,17 @@ class HidDecoder:
             return done
         if ev_type == EV_LED:
             if code == LED_NUML:
-                self.numlock = bool(value)
+                if not self.numlock_fixed:
+                    self.numlock = bool(value)
             elif code == LED_CAPSL:
                 self.capslock = bool(value)
         return None
+
+    def set_locks(self, numlock: bool, capslock: bool) -> None:
+        """The lock state the device's LEDs show when it is opened."""
+        if not self.numlock_fixed:
+            self.numlock = numlock
+        self.capslock = capslock
 
     def feed_all(self, events: Iterable[Event]) -> list[DecodedCode]:
         """Every code a stream completes (then :meth:`flush` for a trailing one)."""
@@ -162,6 +183,7 @@ class HidDecoder:
             return ""  # shortcuts, not text
         digit = KEYPAD_DIGITS.get(code)
         if digit is not None:
+            self.keypad_keys += 1
             return digit if self.numlock else ""  # NumLock off: Home, End, arrows...
         if code in KEYPAD_OPERATORS:
             return KEYPAD_OPERATORS[code]

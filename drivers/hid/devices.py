@@ -78,6 +78,10 @@ class InputNode(Protocol):
         """(NumLock, CapsLock) as the device's LEDs show them, when it has LEDs."""
         ...
 
+    def light_numlock(self) -> bool:
+        """Turn the device's NumLock LED on, where it has one; whether it did. Never raises."""
+        ...
+
     def close(self) -> None:
         """Release the grab and the node; never raises."""
         ...
@@ -108,6 +112,13 @@ class _MemoryNode:
 
     def locks(self) -> tuple[bool, bool] | None:
         return self.source.leds.get(self.info.node)
+
+    def light_numlock(self) -> bool:
+        if self.info.node not in self.source.leds:
+            return False  # no LEDs
+        caps = self.source.leds[self.info.node][1]
+        self.source.leds[self.info.node] = (True, caps)
+        return True
 
     def close(self) -> None:
         self.closed = True

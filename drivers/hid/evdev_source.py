@@ -59,6 +59,15 @@ class _EvdevNode:
             return None
         return ecodes.LED_NUML in on, ecodes.LED_CAPSL in on
 
+    def light_numlock(self) -> bool:
+        try:
+            if ecodes.LED_NUML not in self.device.capabilities().get(ecodes.EV_LED, []):
+                return False
+            self.device.set_led(ecodes.LED_NUML, 1)
+        except OSError:
+            return False
+        return True
+
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.device.ungrab()

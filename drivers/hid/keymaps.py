@@ -15,7 +15,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["KEY", "KEYPAD_DIGITS", "KEYPAD_OPERATORS", "LAYOUTS", "Layout", "layout_named"]
+__all__ = [
+    "KEY",
+    "KEYPAD_DIGITS",
+    "KEYPAD_OPERATORS",
+    "LAYOUTS",
+    "Layout",
+    "layout_named",
+    "retype",
+]
 
 # Key codes the decoder and layouts refer to.
 KEY = {
@@ -142,3 +150,25 @@ def layout_named(name: str) -> Layout:
         return LAYOUTS[name.lower()]
     except KeyError:
         raise ValueError(f"unknown keyboard layout {name!r}; known: {', '.join(LAYOUTS)}") from None
+
+
+def retype(text: str, typed_on: Layout, meant_on: Layout) -> str | None:
+    """``text`` as read through ``typed_on``, turned back into what a device set to
+    ``meant_on`` meant with the same keys (a keyboard-wedge scanner whose layout is not
+    the terminal's); None if a character has no key on ``typed_on``."""
+    keys: dict[str, tuple[int, bool, bool]] = {}
+    for altgr in (False, True):
+        for shift in (False, True):
+            for code in sorted(typed_on.levels):
+                char = typed_on.char(code, shift, altgr)
+                if char and char not in keys:
+                    keys[char] = (code, shift, altgr)
+    out = []
+    for char in text:
+        if char not in keys:
+            return None
+        meant = meant_on.char(*keys[char])
+        if not meant:
+            return None
+        out.append(meant)
+    return "".join(out)

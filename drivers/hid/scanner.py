@@ -2,7 +2,11 @@
 
 The driver finds the scanner (a path, or every device judged a scanner),
 grabs *every* event node of it so its keystrokes reach no other program, and
-decodes the events with the layout the scanner was configured for. When the
+decodes the events with the layout the scanner was configured for (or, with
+``layout=auto``, the one its scans fit: :mod:`.autolayout`, remembered per
+device in the marks file). Keypad digits stay digits whatever NumLock taps a
+keypad-emulating scanner sends, and the driver lights the NumLock LED of a
+device it grabs, so such a scanner stops tapping. When the
 device goes away (``ENODEV``) the unfinished code is dropped, the nodes are
 released, and the same device is looked for again (by its by-id path, serial
 number or USB port) until it is back, perhaps as another ``eventN``.
@@ -22,17 +26,29 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from ..aim import split_aim
 from ..scanner import Scan, Scanner, ScannerError, ScannerState
 from ..urls import AIM_OPTION, DeviceUrl, DeviceUrlError, Option, SchemeSpec, register_scheme
-from .classify import DeviceKind, judge_device, load_overrides, typed_by_scanner
+from .autolayout import AutoLayoutDecoder
+from .classify import (
+    DeviceKind,
+    judge_device,
+    load_layouts,
+    load_overrides,
+    save_layout,
+    typed_by_scanner,
+)
 from .decoder import END_KEYS, DecodedCode, HidDecoder
 from .devices import InputDeviceInfo, InputNode, InputSource
 from .keymaps import LAYOUTS, Layout, layout_named
 
-__all__ = ["HidScanner"]
+__all__ = ["AUTO", "HidScanner"]
+
+AUTO = "auto"  # layout=auto
+KeyDecoder = HidDecoder | AutoLayoutDecoder
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +62,7 @@ def _default_source() -> InputSource:
 class _Device:
     """One physical device being read: its nodes and its decoder."""
 
-    def __init__(self, infos: list[InputDeviceInfo], decoder: HidDecoder, grabbed: bool) -> None:
+    def __init__(self, infos: list[InputDeviceInfo], decoder: KeyDecoder, grabbed: bool) -> None:
         self.infos = infos
         self.decoder = decoder
         self.grabbed = grabbed
@@ -83,7 +99,7 @@ class HidScanner(Scanner):
         path: str | None = None,
         *,
         source: InputSource | None = None,
-        layout: Layout | str = "us",
+        layout: Layout | str = "us",  # or "auto"
         end_keys: Iterable[str] = ("enter", "kpenter", "tab"),
         gap: float | None = 0.1,
         numlock: bool = True,
@@ -97,7 +113,10 @@ class HidScanner(Scanner):
         super().__init__(path or "hid")
         self.path = path
         self.source = source or _default_source()
-        self.layout = layout_named(layout) if isinstance(layout, str) else layout
+        auto = layout == AUTO
+        self.layout: Layout | None = (
+            None if auto else layout_named(layout) if isinstance(layout, str) else layout
+        )
         self.end_keys = tuple(end_keys)
         self.gap = gap
         self.numlock = numlock
@@ -195,21 +214,50 @@ class HidScanner(Scanner):
             return f"{exc.filename} is grabbed by another program"
         return f"cannot open the scanner: {exc}"
 
-    def _decoder(self) -> HidDecoder:
-        return HidDecoder(self.layout, end_keys=self.end_keys, gap=self.gap, numlock=self.numlock)
+    def _decoder(self, info: InputDeviceInfo) -> KeyDecoder:
+        if self.layout is not None:
+            return HidDecoder(
+                self.layout, end_keys=self.end_keys, gap=self.gap, numlock=self.numlock
+            )
+        known = self._known_layouts().get(info.override_key.lower())
+        return AutoLayoutDecoder(
+            settled=LAYOUTS.get(known or ""),
+            on_settled=lambda layout: self._remember_layout(info, layout),
+            end_keys=self.end_keys,
+            gap=self.gap,
+            numlock=self.numlock,
+        )
+
+    def _known_layouts(self) -> dict[str, str]:
+        try:
+            return load_layouts(self.overrides_file)
+        except ScannerError as exc:
+            log.warning("%s", exc)
+            return {}
+
+    def _remember_layout(self, info: InputDeviceInfo, layout: Layout) -> None:
+        log.info("%s types the %s layout: remembered", info.node, layout.name)
+        try:
+            save_layout(info.override_key, layout.name, self.overrides_file)
+        except (OSError, ScannerError) as exc:
+            log.warning("cannot remember the layout of %s: %s", info.node, exc)
 
     def _open(self, grab: list[list[InputDeviceInfo]], watch: list[list[InputDeviceInfo]]) -> None:
         for infos, grabbed in [(g, True) for g in grab] + [(w, False) for w in watch]:
             self._open_device(infos, grabbed)
 
     def _open_device(self, infos: list[InputDeviceInfo], grabbed: bool) -> _Device:
-        device = _Device(infos, self._decoder(), grabbed)
+        keyboards = [info for info in infos if info.keyboard]
+        device = _Device(infos, self._decoder((keyboards or infos)[0]), grabbed)
         self.devices.append(device)
         for info in infos:
             device.nodes.append(self.source.open(info, grab=grabbed))
         locks = next((n.locks() for n in device.nodes if n.locks() is not None), None)
         if locks is not None:
-            device.decoder.numlock, device.decoder.capslock = locks
+            device.decoder.set_locks(*locks)
+        if grabbed and self.numlock:  # lit, a keypad-emulating scanner stops tapping NumLock
+            for node in device.nodes:
+                node.light_numlock()
         return device
 
     def _ready_detail(self) -> str:
@@ -311,6 +359,13 @@ class HidScanner(Scanner):
             self._grab_watched(device)
         aim, text = split_aim(code.text) if self.aim else (None, code.text)
         if text:
+            decoder = device.decoder
+            if decoder.numlock_taps and decoder.keypad_keys:
+                note = (
+                    f"keypad emulation with NumLock taps ({decoder.numlock_taps} so far): "
+                    "the taps are ignored, keypad digits are read as digits"
+                )
+                code = replace(code, notes=(*code.notes, note))
             if self.on_code is not None:
                 self.on_code(code)
             self._emit(
@@ -344,7 +399,7 @@ def _from_url(url: DeviceUrl) -> HidScanner:
     gap = url.int_option("gap", 100, 0, 10_000)
     return HidScanner(
         url.path or None,
-        layout=url.choice("layout", tuple(LAYOUTS), "us"),
+        layout=url.choice("layout", (*LAYOUTS, AUTO), "us"),
         end_keys=end_keys,
         gap=gap / 1000 if gap else None,
         numlock=url.bool_option("numlock", True),
@@ -359,10 +414,16 @@ register_scheme(
         forms=(
             "hid:  (every device known as a scanner)",
             "hid:///dev/input/by-id/usb-XYZ-event-kbd?layout=fr",
+            "hid:?layout=auto  (the layout found from the scans, remembered per scanner)",
         ),
         factory=_from_url,
         options=(
-            Option("layout", "keyboard layout the scanner is set to", "us", tuple(LAYOUTS)),
+            Option(
+                "layout",
+                "keyboard layout the scanner is set to (auto: found from its scans)",
+                "us",
+                (*LAYOUTS, AUTO),
+            ),
             Option("end", "keys that end a code, comma-separated", "enter,kpenter,tab"),
             Option("gap", "milliseconds without a key that end a code (0: off)", "100"),
             Option("numlock", "NumLock state to assume (keypad digits)", "on", ("on", "off")),

@@ -189,6 +189,7 @@ class ByteMonitor:
         framing = find_framing(raw, core)
         if code is not None:
             lines.append(f"  framing   : ended by {code.ended_by}")
+            lines += [f"  note      : {note}" for note in code.notes]
         elif framing is not None and (chunks or raw != core):
             lines.append(f"  framing   : {framing.describe()}")
         return lines

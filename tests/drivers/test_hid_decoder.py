@@ -91,8 +91,13 @@ def test_numlock_and_keypad_digits():
     texts, decoder = decode(US, keypad, numlock=False)  # keypad digits become arrows: nothing
     assert texts == [] and decoder.unmapped == 4
     toggled = press(KEY["NUMLOCK"]) + press(KP1) + press(KEY["NUMLOCK"]) + press(KP2) + ENTER
-    assert decode(US, toggled)[0] == ["2"]
-    assert decode(US, [(EV_LED, 0, 0, 0.0), *press(KP1), *ENTER])[0] == []
+    # a scanner's NumLock taps never turn keypad digits into arrows (numlock=on, the default)
+    texts, decoder = decode(US, toggled)
+    assert texts == ["12"] and decoder.numlock_taps == 2 and decoder.keypad_keys == 2
+    assert decode(US, [(EV_LED, 0, 0, 0.0), *press(KP1), *ENTER])[0] == ["1"]
+    # numlock=off: NumLock starts off and follows the taps and the LED
+    assert decode(US, toggled, numlock=False)[0] == ["1"]
+    assert decode(US, [(EV_LED, 0, 1, 0.0), *press(KP1), *ENTER], numlock=False)[0] == ["1"]
     assert decode(DE, press(KP1) + press(KEY["KPDOT"]) + press(KP2) + ENTER)[0] == ["1,2"]
 
 

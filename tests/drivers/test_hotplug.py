@@ -107,4 +107,4 @@ def test_scanpay_devices_script(capsys, tmp_path):
     assert main([]) == 0
     out = capsys.readouterr().out
     assert "no serial ports or input devices found" in out  # this machine has none
-    assert f"HID scanner/keyboard marks: {tmp_path / 'hid-devices.toml'}" in out
+    assert f"HID scanner/keyboard marks and layouts: {tmp_path / 'hid-devices.toml'}" in out

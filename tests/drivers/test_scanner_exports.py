@@ -22,6 +22,7 @@ MODULES = [
     "drivers.hid.devices",
     "drivers.hid.evdev_source",
     "drivers.hid.classify",
+    "drivers.hid.autolayout",
     "drivers.hid.recording",
     "drivers.hid.scanner",
     "drivers.camera.scanner",

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from drivers.hid.keymaps import LAYOUTS
 from drivers.scanner import ScannerState
 from drivers.urls import open_scanner
 from drivers.wedge import Keystroke, WedgeCode, WedgeDecoder, WedgeScanner
@@ -114,3 +115,36 @@ async def test_the_wedge_scanner_feeds_scans_and_gives_keys_back():
         scanner.feed("5", "5")
     assert [k.character for k in given_back] == ["1", "2", "5"]  # close gives back what it held
     assert scanner.state is ScannerState.CLOSED
+
+
+async def test_a_wedge_scanner_on_another_layout_than_the_terminals_is_read_right():
+    """An AZERTY scanner typing into a US terminal: ``wedge:?layout=auto`` reads its codes."""
+    code = generate()
+    typed_on_us = "".join(
+        LAYOUTS["us"].char(*KEYS_FR[ch]) for ch in code
+    )  # what the terminal receives: the AZERTY scanner's keys, read as US
+    assert typed_on_us != code
+    for url, expected in (
+        ("wedge:?layout=auto", code),
+        ("wedge:?layout=fr", code),
+        ("wedge:", typed_on_us),
+    ):
+        scanner = open_scanner(url)
+        assert isinstance(scanner, WedgeScanner)
+        async with scanner:
+            await asyncio.wait_for(scanner.wait_ready(), 1)
+            now = time.monotonic()
+            for i, ch in enumerate(typed_on_us):
+                scanner.feed(ch, ch, now + i * 0.001)
+            scanner.feed("enter", "\r", now + 0.03)
+            assert (await asyncio.wait_for(scanner.read(), 1)).text == expected, url
+    auto = WedgeScanner(layout="auto")
+    assert auto._read_as("hello") == "hello"  # fits no layout: never guessed
+    assert auto.notes == ["not a payment code on any layout: read as typed 'hello'"]
+
+
+KEYS_FR = {
+    LAYOUTS["fr"].char(code, True, False): (code, True, False)
+    for code in LAYOUTS["fr"].levels
+    if LAYOUTS["fr"].char(code, True, False).isdigit()
+}

@@ -150,3 +150,24 @@ def test_list_shows_each_device_with_its_url_and_verdict(tmp_path, gun, capsys):
         f"camera:0  {tmp_path}/video0  [camera; some show two nodes: try both]",
         f"camera:1  {tmp_path}/video1  [camera; some show two nodes: try both]",
     ]
+
+
+async def test_the_test_tool_says_which_layout_a_scanner_types_and_about_numlock_taps(tmp_path):
+    """An AZERTY keypad scanner on ``hid:?layout=auto``: the field tech is told both."""
+    info = InputDeviceInfo(node="/dev/input/event5", name="Barcode Scanner", vendor=0x0C2E)
+    source = MemoryInputSource([info])
+    azerty = KeyboardTypist(LAYOUTS["fr"]).type(CODE, start=time.monotonic(), gap=0.004)
+    numlock = [(1, 69, 1, time.monotonic()), (1, 69, 0, time.monotonic())]
+    keypad = KeyboardTypist(LAYOUTS["fr"], keypad_digits=True).type(
+        CODE, start=time.monotonic() + 0.2, gap=0.004
+    )
+    loop = asyncio.get_running_loop()
+    marks = tmp_path / "marks.toml"
+    async with HidScanner(info.node, source=source, layout="auto", overrides=marks) as scanner:
+        send = lambda: loop.call_soon_threadsafe(  # noqa: E731
+            source.send, info.node, azerty + numlock + keypad
+        )
+        out = await watched(scanner, send, count=2, seconds=5)
+    assert out.count(f"scan 1: {CODE}") == 1 and f"scan 2: {CODE}" in out
+    assert "  note      : this scanner types AZERTY; set layout=fr or leave auto" in out
+    assert "  note      : keypad emulation with NumLock taps (1 so far)" in out
