@@ -39,6 +39,11 @@ check: lint typecheck test
 faults: setup
 	$(PY) -m tests.faults
 
+# The API fuzzer at length (the test suite runs 12 requests an operation): prints the figures.
+.PHONY: fuzz
+fuzz: setup
+	SCANPAY_FUZZ_EXAMPLES=$${SCANPAY_FUZZ_EXAMPLES:-200} $(PY) -m pytest tests/backend/test_fuzz.py -q -s
+
 # Every benchmark beside its peer, a few minutes: the table goes to bench/RESULTS.md.
 bench: setup
 	$(PY) -m bench

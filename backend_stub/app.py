@@ -15,11 +15,13 @@ from backend_stub.api.cod import cod_router
 from backend_stub.api.fleet import fleet_router
 from backend_stub.api.health import install_health
 from backend_stub.api.member import member_router
+from backend_stub.api.pages import NoStoreMiddleware
 from backend_stub.api.plain import install_error_handlers
 from backend_stub.api.routing import routing_router
 from backend_stub.api.terminal import REQUEST_MODELS, terminal_router
 from backend_stub.console.page import install_console
 from backend_stub.gateway.body_limit import BodyLimit
+from backend_stub.gateway.text import StorableText
 from backend_stub.jobs.sweeper import Sweeper
 from backend_stub.observability.instrument import Instrument
 from backend_stub.observability.metrics import (
@@ -84,6 +86,9 @@ def create_app(backend: Backend, *, sweeper: bool = True, access_log: bool = Fal
     install_console(app)
 
     install_health(app, backend)
+    # enrolment and rotation answers carry a terminal's secret: no terminal answer is cached
+    app.add_middleware(NoStoreMiddleware, prefixes=("/v1/",))
+    app.add_middleware(StorableText)  # inside the body limit: it reads whole bodies
     app.add_middleware(BodyLimit, max_bytes=backend.settings.max_body_bytes)
     app.add_middleware(Instrument, access_log=access_log)  # outermost: counts 413s too
 

@@ -19,7 +19,14 @@ from sqlalchemy import exc as sa_exc
 from backend_stub.storage.db import DatabaseBusy
 from protocol.errors import ERRORS, ErrorCode, message_for
 
-__all__ = ["ApiError", "classify_exception", "http_status", "refusal_for", "validation_message"]
+__all__ = [
+    "ApiError",
+    "classify_exception",
+    "http_status",
+    "nothing_changed",
+    "refusal_for",
+    "validation_message",
+]
 
 # PostgreSQL: lock_not_available, serialization_failure, deadlock_detected,
 # too_many_connections, cannot_connect_now.
@@ -84,3 +91,11 @@ def validation_message(error: ValidationError, limit: int = 3) -> str:
         msg = str(item["msg"]).removeprefix("Value error, ")
         parts.append(f"{where}: {msg}")
     return "; ".join(parts)
+
+
+def nothing_changed(error: ApiError) -> ApiError:
+    """On a call that moves no money, a system error says so: nothing changed, try again.
+
+    (``SYSTEM_ERROR`` tells a terminal to check whether a payment went through.)
+    """
+    return ApiError(ErrorCode.INTERNAL_ERROR) if error.code is ErrorCode.SYSTEM_ERROR else error

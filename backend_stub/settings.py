@@ -45,9 +45,11 @@ class Settings:
     earn_points_per_cny: int = _setting(1, "points earned per whole CNY paid with other tenders")
     sms_code_ttl_s: float = _setting(300.0, "seconds a login or PIN-reset SMS code stays valid")
     sms_attempts: int = _setting(5, "wrong tries after which an SMS code dies")
-    sms_codes_per_hour: int = _setting(
-        10, "unused SMS codes a member may be sent per purpose in an hour (bounds guessing)"
+    sms_codes_per_window: int = _setting(
+        10, "SMS codes a number may be sent per purpose in the SMS window (bounds guessing)"
     )
+    sms_per_source: int = _setting(20, "SMS requests one address may make in the SMS window")
+    sms_window_s: float = _setting(600.0, "the SMS limits' window, shared by all instances")
     session_ttl_s: float = _setting(1800.0, "seconds a member's wallet session lasts")
     activation_ttl_s: float = _setting(86400.0, "seconds an activation code stays valid")
     busy_timeout_ms: int = _setting(5000, "wait for a database lock before answering SERVICE_BUSY")

@@ -90,6 +90,7 @@ class ErrorCode(StrEnum):
     # not definite
     USER_PAYING = "USER_PAYING"
     SYSTEM_ERROR = "SYSTEM_ERROR"
+    INTERNAL_ERROR = "INTERNAL_ERROR"  # on a call that moves no money: nothing was changed
     NETWORK_ERROR = "NETWORK_ERROR"
     BAD_RESPONSE = "BAD_RESPONSE"
 
@@ -355,6 +356,12 @@ ERRORS: dict[ErrorCode, ErrorInfo] = {
         500,
         "System error. Checking whether the payment went through...",
         "系统错误，正在确认支付结果……",
+    ),
+    ErrorCode.INTERNAL_ERROR: ErrorInfo(
+        _S,
+        500,
+        "Something went wrong; nothing was changed. Try again.",
+        "出错了，没有做任何更改，请重试。",
     ),
     ErrorCode.NETWORK_ERROR: ErrorInfo(
         _U,

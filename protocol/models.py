@@ -29,6 +29,8 @@ from .paycode import Issuer
 __all__ = [
     "FINAL_STATES",
     "MAX_AMOUNT_FEN",
+    "MAX_BALANCE",
+    "MAX_TTL_S",
     "OK",
     "ApiResponse",
     "CancelRequest",
@@ -73,6 +75,8 @@ __all__ = [
 
 OK = "OK"
 MAX_AMOUNT_FEN = 100_000_000  # CNY 1,000,000.00: anything above is a typing error
+MAX_BALANCE = 100_000_000_000  # points, or fen (CNY 1,000,000,000.00): no account holds more
+MAX_TTL_S = 366 * 86_400  # the longest any code, session or activation may live
 
 OutTradeNo = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{6,32}$")]
 OutRequestNo = OutTradeNo
@@ -143,7 +147,7 @@ class _Strict(BaseModel):
 
 class SignedRequest(_Strict):
     terminal_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
-    timestamp: Annotated[int, Field(strict=True)]
+    timestamp: Annotated[int, Field(strict=True, ge=0, le=2**40)]
     nonce: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{16,64}$")]
     sign: str = ""
 

@@ -11,7 +11,7 @@
 How a value is written:
 
 =================  =====================================================
-``str``            as is (no URL encoding)
+``str``            as is, but ``%`` written ``%25`` and ``&`` written ``%26``
 ``int``            decimal digits, e.g. ``1200``
 ``bool``           ``true`` / ``false``
 ``list``/``dict``  compact JSON, keys sorted, no spaces, UTF-8 kept as is,
@@ -20,6 +20,17 @@ How a value is written:
 =================  =====================================================
 
 Extension fields, ones this side does not know, are signed like any other.
+
+The string is unambiguous: no two different sets of fields give the same one.
+Names may only be letters, digits, ``_``, ``-`` and ``.`` (:func:`bad_name`
+finds one that is not; :func:`canonical_string` refuses it), so a name never
+holds ``=`` or ``&``; in values ``&`` (and ``%``, to keep the escape itself
+unambiguous) are escaped, so a value such as ``gift&ext_x=1`` cannot pose as
+two fields. WeChat Pay's published examples have neither character and sign
+exactly as before. Empty values are outside the string by design (seed 001's
+rule), so the receiver drops them before it reads the request: a field
+added empty changes nothing. Types are written as text (``1`` and ``"1"``
+alike); each side's models are strict about types, so that cannot be abused.
 """
 
 from __future__ import annotations
@@ -27,11 +38,30 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Mapping
 
-__all__ = ["SIGN_TYPES", "canonical_string", "sign", "verify"]
+__all__ = ["SIGN_TYPES", "bad_name", "canonical_string", "drop_empty", "sign", "verify"]
 
 SIGN_TYPES = ("HMAC-SHA256", "MD5")
+_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+def bad_name(params: Mapping[str, object]) -> str | None:
+    """The first field name that may not be signed (only letters, digits, ``_ - .``), or None."""
+    for name in params:
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
+            return str(name)
+    return None
+
+
+def drop_empty(params: Mapping[str, object]) -> dict[str, object]:
+    """``params`` without the fields the signature leaves out (what a receiver reads)."""
+    return {k: v for k, v in params.items() if _written(v) is not None or k == "sign"}
+
+
+def _escaped(text: str) -> str:
+    return text.replace("%", "%25").replace("&", "%26")
 
 
 def _check_no_floats(value: object) -> None:
@@ -54,12 +84,14 @@ def _written(value: object) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return value
+        return _escaped(value)
     if isinstance(value, int):
         return str(value)
     if isinstance(value, Mapping | list | tuple):
         _check_no_floats(value)
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return _escaped(
+            json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        )
     if isinstance(value, float):
         raise TypeError("floats are not allowed in signed parameters; use integers")
     raise TypeError(f"cannot sign a value of type {type(value).__name__}")
@@ -67,6 +99,9 @@ def _written(value: object) -> str | None:
 
 def canonical_string(params: Mapping[str, object], key: str) -> str:
     """The exact string that is hashed, ``k1=v1&k2=v2&key=KEY``."""
+    bad = bad_name(params)
+    if bad is not None:
+        raise ValueError(f"{bad!r}: a field name may only be letters, digits, _ - and .")
     parts = []
     for name in sorted(params, key=lambda n: n.encode("utf-8")):
         if name == "sign":

@@ -38,7 +38,7 @@ from tests.harness import (
 FAST_SETTINGS = {"code_ttl_s": 1.5, "pin_deadline_s": 2, "sweep_interval_s": 0.2}
 # Tests fire requests far faster than a till: the rate limits are raised out of their way
 # (tests/backend/test_limits.py starts instances with low ones).
-TEST_SETTINGS = {"rate_terminal": 100_000, "rate_merchant": 1_000_000}
+TEST_SETTINGS = {"rate_terminal": 100_000, "rate_merchant": 1_000_000, "sms_per_source": 100_000}
 
 
 @dataclass

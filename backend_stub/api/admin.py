@@ -26,7 +26,7 @@ from backend_stub.payments import sms, story, terminals
 from backend_stub.payments.members import Member
 from backend_stub.storage import keys
 from protocol.errors import ErrorCode
-from protocol.models import TerminalKind
+from protocol.models import MAX_BALANCE, MAX_TTL_S, TerminalKind
 
 from .plain import bearer_token, in_transaction, plain_answer
 
@@ -41,8 +41,8 @@ class NewMember(BaseModel):
     member_no: MemberNo
     phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9]{6,20}$")]
     name: Annotated[str, StringConstraints(max_length=128)] = ""
-    points: Annotated[int, Field(ge=0, strict=True)] = 0
-    card_fen: Annotated[int, Field(ge=0, strict=True)] = 0
+    points: Annotated[int, Field(ge=0, le=MAX_BALANCE, strict=True)] = 0
+    card_fen: Annotated[int, Field(ge=0, le=MAX_BALANCE, strict=True)] = 0
 
 
 class NewActivationCode(BaseModel):
@@ -50,7 +50,7 @@ class NewActivationCode(BaseModel):
 
     store_id: Annotated[str, StringConstraints(max_length=32)] | None = None
     kind: TerminalKind = TerminalKind.POS
-    ttl_s: Annotated[int, Field(gt=0, strict=True)] | None = None
+    ttl_s: Annotated[int, Field(gt=0, le=MAX_TTL_S, strict=True)] | None = None
 
 
 def operator_check(backend: Backend) -> Callable[[Request], None]:

@@ -25,6 +25,7 @@ from backend_stub.payments import cod, terminals
 from protocol.errors import ErrorCode
 from protocol.models import (
     MAX_AMOUNT_FEN,
+    MAX_TTL_S,
     CodOrderListRequest,
     CodOrderView,
     CodSignOffRequest,
@@ -51,7 +52,7 @@ class NewCourier(BaseModel):
 class NewCourierCode(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ttl_s: Annotated[int, Field(gt=0, strict=True)] | None = None
+    ttl_s: Annotated[int, Field(gt=0, le=MAX_TTL_S, strict=True)] | None = None
 
 
 class NewOrder(BaseModel):

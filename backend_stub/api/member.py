@@ -9,11 +9,23 @@ system's), ``pin`` sets or resets the PIN with a ``reset`` SMS code, which
 also lifts a PIN lock. ``sms`` with purpose ``pay`` re-sends the code that
 confirms the member's newest trade waiting for a PIN.
 
-``sms`` answers the same whether or not the member exists, so it cannot be
-used to find out who is a member; but a member who was sent
-``sms_codes_per_hour`` codes of that purpose in the last hour and used none
-of them gets ``SERVICE_BUSY`` instead of another: each code brings fresh
-tries, so an unbounded supply would let a 6-digit code be guessed.
+``sms`` needs no sign-in, so it is limited twice, per ``sms_window_s``
+(10 minutes), the same way for a member and for a number that is none (the
+answer never tells who is a member):
+
+- per source address: ``sms_per_source`` requests (20: a store's customers may share
+  one address), so one caller cannot
+  spend anyone's allowance;
+- per number and purpose: ``sms_codes_per_window`` codes (10) sent and not
+  used (a member signing in uses each, so never reaches it; a number that is
+  no member counts every request). Each code brings fresh tries, so an
+  unbounded supply would let a 6-digit code be guessed.
+
+The trade-off: an attacker with many addresses can still use up a member's
+codes of a purpose, and so hold that member's sign-in off for the rest of
+one window (10 minutes at most from the first of those codes), never longer
+than the window, and never by guessing: 10 codes of 5 tries each are 50 of
+a million.
 """
 
 from __future__ import annotations
@@ -29,13 +41,14 @@ from sqlalchemy.engine import Connection
 from backend_stub.clock import ms_to_s, s_to_ms
 from backend_stub.context import Backend
 from backend_stub.errors import ApiError
+from backend_stub.gateway.rate_limits import RateLimited, count_one_more
 from backend_stub.payments import members as m
 from backend_stub.payments import paycodes, sessions, sms
 from backend_stub.payments.members import Member
 from backend_stub.payments.trades import list_trades
 from backend_stub.storage.schema import stores, terminals, trades
 from protocol.errors import ErrorCode
-from protocol.models import TradeState
+from protocol.models import MAX_AMOUNT_FEN, TradeState
 from protocol.money import format_fen
 from protocol.paycode import Issuer
 from protocol.pin import ClearPin
@@ -45,8 +58,6 @@ from .plain import bearer_token, in_transaction, language, plain_answer
 __all__ = ["member_router"]
 
 MemberNo = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
-_HOUR_MS = 3_600_000
-_TOO_MANY_CODES = "too many codes were sent and not used in the last hour; wait before asking again"
 SmsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 
 
@@ -69,7 +80,7 @@ class CodeRequest(_Body):
 
 
 class LimitRequest(_Body):
-    no_pin_limit_fen: Annotated[int, Field(ge=0, strict=True)]
+    no_pin_limit_fen: Annotated[int, Field(ge=0, le=MAX_AMOUNT_FEN, strict=True)]
 
 
 class PinRequest(_Body):
@@ -88,16 +99,32 @@ def member_router(backend: Backend) -> APIRouter:
         return sessions.member_for_token(conn, bearer_token(request), now)
 
     @router.post("/sms", summary="Send a one-time code to the member's phone (the outbox)")
-    def send_sms(body: SmsRequest) -> JSONResponse:
+    def send_sms(body: SmsRequest, request: Request) -> JSONResponse:
+        window = s_to_ms(settings.sms_window_s)
+        source = request.client.host if request.client else "unknown"
+        number = body.member_no.upper()
+
+        def counted(conn: Connection, now: int) -> tuple[int, int, int]:
+            by_source, left = count_one_more(conn, f"sms:src:{source}", window, now)
+            by_number, _ = count_one_more(conn, f"sms:no:{body.purpose}:{number}", window, now)
+            return by_source, by_number, left
+
+        by_source, by_number, left = in_transaction(backend, counted)  # kept when refused
+        if by_source > settings.sms_per_source:
+            raise RateLimited("SMS requests from this address", left)
+
         def work(conn: Connection, now: int) -> None:
             member = m.find_member(conn, member_no=body.member_no)
+            purpose = sms.Purpose(body.purpose)
+            unused = (
+                sms.unused_codes_since(conn, member.id, purpose, now - window)
+                if member is not None
+                else by_number - 1  # no member: every request counts
+            )
+            if unused >= settings.sms_codes_per_window:
+                raise RateLimited("SMS codes of this number and purpose", left)
             if member is None:
                 return
-            purpose = sms.Purpose(body.purpose)
-            if sms.unused_codes_since(conn, member.id, purpose, now - _HOUR_MS) >= (
-                settings.sms_codes_per_hour
-            ):
-                raise ApiError(ErrorCode.SERVICE_BUSY, _TOO_MANY_CODES)
             if purpose is sms.Purpose.PAY:
                 _resend_pay_code(conn, member, now)
             else:

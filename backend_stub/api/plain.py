@@ -23,7 +23,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend_stub.clock import ms_to_s
 from backend_stub.context import Backend
-from backend_stub.errors import ApiError, http_status, refusal_for, validation_message
+from backend_stub.errors import (
+    ApiError,
+    http_status,
+    nothing_changed,
+    refusal_for,
+    validation_message,
+)
 from protocol.errors import ErrorCode
 from protocol.models import OK
 
@@ -71,8 +77,8 @@ def in_transaction(
     try:
         with backend.db.write() if write else backend.db.read() as conn:
             return work(conn, now)
-    except Exception as exc:
-        raise refusal_for(exc, log) from None
+    except Exception as exc:  # none of these APIs pays: a system error changed nothing
+        raise nothing_changed(refusal_for(exc, log)) from None
 
 
 def language(request: Request) -> str:
@@ -115,6 +121,12 @@ def install_error_handlers(app: FastAPI) -> None:
         answer.headers.update(exc.headers or {})
         return answer
 
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        """A bug outside any transaction: the plain envelope, never a stack or a bare 500."""
+        error = nothing_changed(refusal_for(exc, log))
+        return plain_answer(code=error.code.value, message=error.message(language(request)))
+
+    app.add_exception_handler(Exception, unexpected)
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, bad_request)

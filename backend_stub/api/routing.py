@@ -31,6 +31,7 @@ from backend_stub.routing import health as channel_state
 from backend_stub.routing import versions as routing_versions
 from backend_stub.routing.channels import sim_scripts
 from protocol.errors import ErrorCode
+from protocol.models import MAX_AMOUNT_FEN
 
 from .admin import operator_check
 from .plain import in_transaction, plain_answer
@@ -59,10 +60,10 @@ class ScriptBody(_Body):
     behaviour: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     channel: ChannelId | None = None
     code: Annotated[str, StringConstraints(pattern=r"^[0-9]{6,32}$")] | None = None
-    amount_fen: Annotated[int, Field(gt=0, strict=True)] | None = None
-    amount_min: Annotated[int, Field(gt=0, strict=True)] | None = None
-    amount_max: Annotated[int, Field(gt=0, strict=True)] | None = None
-    times: Annotated[int, Field(gt=0, strict=True)] | None = None
+    amount_fen: Annotated[int, Field(gt=0, le=MAX_AMOUNT_FEN, strict=True)] | None = None
+    amount_min: Annotated[int, Field(gt=0, le=MAX_AMOUNT_FEN, strict=True)] | None = None
+    amount_max: Annotated[int, Field(gt=0, le=MAX_AMOUNT_FEN, strict=True)] | None = None
+    times: Annotated[int, Field(gt=0, le=1_000_000, strict=True)] | None = None
 
 
 class OutageBody(_Body):

@@ -31,6 +31,7 @@ from backend_stub.gateway.signed import (
     parse_body,
     run_signed,
 )
+from backend_stub.gateway.text import refusal, unstorable
 from backend_stub.payments import (
     combination,
     confirm,
@@ -118,11 +119,13 @@ def add_signed_route(
     *,
     while_disabled: bool = False,
     by_pending_secret: bool = False,
+    pays: bool = True,
 ) -> None:
     """A signed ``POST /v1/<name>`` running ``action`` behind the gateway (other routers too).
 
     ``while_disabled``: a terminal store IT switched off may still call it;
-    ``by_pending_secret``: it may be signed with a rotation's new secret.
+    ``by_pending_secret``: it may be signed with a rotation's new secret;
+    ``pays=False``: it moves no money, so a system error says nothing changed.
     """
 
     def handle(raw: bytes, lang: str) -> Answer:
@@ -134,6 +137,7 @@ def add_signed_route(
             action,
             while_disabled=while_disabled,
             by_pending_secret=by_pending_secret,
+            pays=pays,
         )
 
     _route(router, backend, name, model, handle, summary)
@@ -197,6 +201,7 @@ def terminal_router(backend: Backend) -> APIRouter:
             call.lang,
         ),
         "This terminal's trades, newest first",
+        pays=False,
     )
     signed(
         "earn",
@@ -215,6 +220,7 @@ def terminal_router(backend: Backend) -> APIRouter:
         GuideRequest,
         lambda c, call, r: guide.guide(c, call, r, backend),
         "Which tenders to offer for an order, in order, and why others are hidden",
+        pays=False,
     )
     signed(
         "tenders",
@@ -230,15 +236,21 @@ def terminal_router(backend: Backend) -> APIRouter:
             "pin_public_key": backend.pin_key.public_pem,
         },
         "The PIN envelope key (RSA public key, PEM)",
+        pays=False,
     )
     signed(
-        "echo", EchoRequest, lambda c, call, r: None, "A signed round trip that does nothing else"
+        "echo",
+        EchoRequest,
+        lambda c, call, r: None,
+        "A signed round trip that does nothing else",
+        pays=False,
     )
     signed(
         "heartbeat",
         HeartbeatRequest,
         lambda c, call, r: fleet.heartbeat(c, call, r, settings),
         "The terminal's state: devices, payments in doubt, version, clock",
+        pays=False,
     )
     signed(
         "rotate-secret",
@@ -286,6 +298,9 @@ def _enrol(backend: Backend, raw: bytes, lang: str) -> Answer:
     now = backend.now_ms()
     try:
         body = parse_body(raw)
+        bad_text = unstorable(body)
+        if bad_text is not None:
+            raise ApiError(ErrorCode.BAD_REQUEST, refusal(bad_text))
         request = EnrolRequest.model_validate(body)
         with backend.db.write() as conn:
             enrolled = terminals.enrol(conn, request, now, backend.pin_key)

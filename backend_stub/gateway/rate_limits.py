@@ -41,7 +41,7 @@ from backend_stub.storage.db import Database
 from backend_stub.storage.schema import rate_counters
 from protocol.errors import ErrorCode
 
-__all__ = ["RateLimited", "RateLimiter", "purge_rate_counters"]
+__all__ = ["RateLimited", "RateLimiter", "count_one_more", "purge_rate_counters"]
 
 
 class RateLimited(ApiError):
@@ -68,6 +68,16 @@ _COUNT_TWO = text(
     'RETURNING "key", count'
 )
 _UPSERT: dict[int, TextClause] = {1: _COUNT_ONE, 2: _COUNT_TWO}
+
+
+def count_one_more(conn: Connection, key: str, window_ms: int, now_ms: int) -> tuple[int, int]:
+    """Count a request under ``key`` in the window ``now_ms`` falls in (shared by instances).
+
+    Returns the count, this one included, and the seconds until the window ends.
+    """
+    until = (now_ms // window_ms + 1) * window_ms
+    count = conn.execute(_COUNT_ONE, {"key_0": key, "until_ms": until}).one()[1]
+    return int(count), max(1, math.ceil((until - now_ms) / 1000))
 
 
 class RateLimiter:

@@ -50,7 +50,13 @@ from sqlalchemy.engine import Connection
 
 from backend_stub.clock import ms_to_s
 from backend_stub.context import Backend, Call, Continue, Result
-from backend_stub.errors import ApiError, http_status, refusal_for, validation_message
+from backend_stub.errors import (
+    ApiError,
+    http_status,
+    nothing_changed,
+    refusal_for,
+    validation_message,
+)
 from backend_stub.observability.metrics import RATE_LIMITED
 from backend_stub.payments.terminals import Terminal, find_terminal
 from backend_stub.storage.db import savepoint
@@ -58,6 +64,8 @@ from backend_stub.storage.schema import nonces
 from protocol import replay, signing
 from protocol.errors import ErrorCode
 from protocol.models import OK, ApiResponse
+
+from .text import refusal, unstorable
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -250,13 +258,23 @@ def authenticate(
     by_pending_secret: bool = False,
 ) -> tuple[Call, M]:
     """Steps 2-5 above, outside any transaction. Raises :class:`_Unknown` or :class:`_Refused`."""
+    terminal = backend.terminals.get(body.get("terminal_id"))
+    if terminal is None:
+        raise _Unknown
+    bad_name = signing.bad_name(body)
+    if bad_name is not None:  # it could not be signed unambiguously: say so, not "bad signature"
+        detail = f"{bad_name[:64]!r}: field names may only be letters, digits, _ - and ."
+        raise _Refused(terminal, ApiError(ErrorCode.BAD_REQUEST, detail))
     terminal, secret = _signing_secret(backend, body, by_pending_secret)
     try:
         nonce = _check_fresh(body, now_ms)
     except ApiError as exc:
         raise _Refused(terminal, exc) from None
-    try:
-        request = model.model_validate(body)
+    bad_text = unstorable(body)
+    if bad_text is not None:
+        raise _Refused(terminal, ApiError(ErrorCode.BAD_REQUEST, refusal(bad_text)), spends=nonce)
+    try:  # empty values are outside the signature: read as absent (signing.drop_empty)
+        request = model.model_validate(signing.drop_empty(body))
     except ValidationError as exc:
         error = ApiError(ErrorCode.BAD_REQUEST, validation_message(exc))
         raise _Refused(terminal, error, spends=nonce) from None
@@ -290,6 +308,7 @@ def run_signed(
     *,
     while_disabled: bool = False,
     by_pending_secret: bool = False,
+    pays: bool = True,
 ) -> Answer:
     """Authenticate ``raw`` and run ``action`` in one transaction; always return an answer."""
     now_ms = backend.now_ms()
@@ -346,7 +365,7 @@ def run_signed(
     except ApiError as exc:  # refused by a continuation
         return answer_error(exc, nonce, now_ms, secret, lang)
     except Exception as exc:  # the database or a bug: never the details to the caller
-        refusal = refusal_for(exc, log)
+        refusal = refusal_for(exc, log) if pays else nothing_changed(refusal_for(exc, log))
         return answer_error(refusal, nonce, now_ms, secret or secret_for(backend, body), lang)
 
 

@@ -11,14 +11,20 @@ the ``CHECK (balance >= 0)`` constraints refuse anything that slips past.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, String, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
+from backend_stub.errors import ApiError
+from backend_stub.storage.db import savepoint
 from backend_stub.storage.prepared import Prepared
 from backend_stub.storage.schema import accounts, ledger_lines, trades
+from protocol.errors import ErrorCode
+from protocol.models import MAX_BALANCE
 
 __all__ = [
     "EntryKind",
@@ -39,6 +45,11 @@ class EntryKind(StrEnum):
     REFUND = "refund"
     EARN = "earn"  # points earned on a sale
     TOPUP = "topup"  # stored value bought at the till
+
+
+# Credits that bring new value in are capped at MAX_BALANCE, so no sum of balances and
+# amounts can reach 64 bits; refunds and reversals only give back what was taken.
+_NEW_VALUE = frozenset({EntryKind.OPENING, EntryKind.EARN, EntryKind.TOPUP})
 
 
 class InsufficientBalance(Exception):
@@ -146,6 +157,11 @@ def post(
     balance = stmt.execute(conn, params).scalar()
     if balance is None:
         raise InsufficientBalance
+    if kind in _NEW_VALUE and balance > MAX_BALANCE:  # undone with the request's savepoint
+        raise ApiError(
+            ErrorCode.BAD_REQUEST,
+            f"amount: the balance would go over the most an account may hold ({MAX_BALANCE})",
+        )
     if not one_statement:
         line = {k.removeprefix("b_"): v for k, v in params.items() if k != "b_account_id"}
         _WRITE_LINE.execute(conn, {**line, "account_id": account_id, "balance_after": balance})
@@ -175,16 +191,45 @@ class LedgerReport:
         return "\n".join([head, *(f"  - {p}" for p in self.problems)])
 
 
+def _sums(conn: Connection, key: Any, where: Any = True) -> dict[Any, int]:
+    """Lines' deltas added up per ``key``: in the database, or in Python if that overflows.
+
+    (SQLite's ``sum`` fails past 2^63; a book that big is wrong, and verify
+    must say so rather than fail.)
+    """
+    try:
+        with savepoint(conn, "scanpay_verify_sum"):
+            return {
+                k: _whole(v)
+                for k, v in conn.execute(
+                    select(key, func.sum(ledger_lines.c.delta)).where(where).group_by(key)
+                ).all()
+            }
+    except DBAPIError:
+        totals: dict[Any, int] = {}
+        for k, delta in conn.execute(select(key, ledger_lines.c.delta).where(where)):
+            totals[k] = totals.get(k, 0) + _whole(delta)
+        return totals
+
+
+def _whole(value: Any) -> int:
+    """A stored amount as an integer; a fraction (never written by us) keeps its sign."""
+    if isinstance(value, int):
+        return value
+    try:
+        return int(Decimal(str(value)))
+    except (InvalidOperation, ValueError, OverflowError):
+        return 0
+
+
 def verify(conn: Connection) -> LedgerReport:
-    """Recompute every balance from the ledger and every trade's charge from its lines."""
+    """Recompute every balance from the ledger and every trade's charge from its lines.
+
+    Whatever is in the database, it reports; it never fails on odd values
+    (a balance that is no whole number, sums past 64 bits).
+    """
     report = LedgerReport()
-    sums = dict(
-        conn.execute(
-            select(ledger_lines.c.account_id, func.sum(ledger_lines.c.delta)).group_by(
-                ledger_lines.c.account_id
-            )
-        ).all()
-    )
+    sums = _sums(conn, ledger_lines.c.account_id)
     last_after = dict(
         conn.execute(
             select(ledger_lines.c.account_id, ledger_lines.c.balance_after).where(
@@ -195,9 +240,15 @@ def verify(conn: Connection) -> LedgerReport:
         ).all()
     )
     report.lines = int(conn.execute(select(func.count()).select_from(ledger_lines)).scalar() or 0)
-    for account_id, balance in conn.execute(select(accounts.c.id, accounts.c.balance)).all():
+    for account_id, stored in conn.execute(select(accounts.c.id, accounts.c.balance)).all():
         report.accounts += 1
-        total = int(sums.get(account_id) or 0)
+        total = sums.get(account_id, 0)
+        balance = _whole(stored)
+        if not isinstance(stored, int) or balance > MAX_BALANCE:
+            report.problems.append(
+                f"account {account_id}: balance {stored!r} is not a whole number of at most "
+                f"{MAX_BALANCE}"
+            )
         if balance < 0:
             report.problems.append(f"account {account_id}: balance {balance} is negative")
         if total != balance:
@@ -208,21 +259,15 @@ def verify(conn: Connection) -> LedgerReport:
             report.problems.append(
                 f"account {account_id}: balance {balance}, last line says {last_after[account_id]}"
             )
-    per_trade = dict(
-        conn.execute(
-            select(ledger_lines.c.trade_id, func.sum(ledger_lines.c.delta))
-            .where(ledger_lines.c.trade_id.is_not(None))
-            .group_by(ledger_lines.c.trade_id)
-        ).all()
-    )
+    per_trade = _sums(conn, ledger_lines.c.trade_id, ledger_lines.c.trade_id.is_not(None))
     for trade_id, trade_no, charge, returned, paid_at_ms in conn.execute(
         select(
             trades.c.id, trades.c.trade_no, trades.c.charge, trades.c.returned, trades.c.paid_at_ms
         )
     ).all():
         report.trades += 1
-        moved = int(per_trade.get(trade_id) or 0)
-        expected = -(charge - returned) if paid_at_ms is not None else 0
+        moved = per_trade.get(trade_id, 0)
+        expected = -(_whole(charge) - _whole(returned)) if paid_at_ms is not None else 0
         if moved != expected:
             report.problems.append(
                 f"trade {trade_no}: should have moved {expected}, "

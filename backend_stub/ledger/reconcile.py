@@ -126,8 +126,18 @@ def _merchant_refunds(conn: Connection, merchant_id: str, start: int, end: int) 
     )
 
 
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def _check_day(day: date) -> None:
+    """A day the books can hold (a year like 0001 or 9999 is a typing error)."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ApiError(ErrorCode.BAD_REQUEST, f"date: between {FIRST_DAY} and {LAST_DAY}, please")
+
+
 def daily_file(conn: Connection, merchant_id: str, day: date, utc_offset_min: int) -> str:
     """The merchant's reconciliation file for ``day`` (CSV text, header first)."""
+    _check_day(day)
     start, end = day_bounds(day, utc_offset_min)
 
     def when(ms: int) -> str:
@@ -274,6 +284,7 @@ def compare_statement(
     conn: Connection, channel: Channel, day: date, utc_offset_min: int
 ) -> tuple[list[StatementLine], list[Difference]]:
     """The channel's statement for ``day`` and its differences with our books."""
+    _check_day(day)
     start, end = day_bounds(day, utc_offset_min)
     lines = channel.statement(start, end)
     pays, backs = _expected(conn, channel.id, start, end)

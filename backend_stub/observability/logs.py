@@ -28,7 +28,7 @@ from typing import Any
 
 from protocol.paycode import mask
 
-__all__ = ["JsonFormatter", "MaskSecrets", "configure_logging", "scrub"]
+__all__ = ["JsonFormatter", "MaskSecrets", "TextFormatter", "configure_logging", "scrub"]
 
 _DIGITS = re.compile(r"\d{12,}")
 _LONG_TOKEN = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{32,}(?![A-Za-z0-9_-])")
@@ -77,6 +77,16 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+class TextFormatter(logging.Formatter):
+    """Plain lines; an exception's text and stack are masked as the JSON format masks them."""
+
+    def formatException(self, ei: Any) -> str:
+        return scrub(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return scrub(super().formatStack(stack_info))
+
+
 def configure_logging(level: str, fmt: str = "json") -> None:
     """Root logging to stderr, JSON or plain text, every record masked; uvicorn's loggers too."""
     handler = logging.StreamHandler(sys.stderr)
@@ -84,7 +94,7 @@ def configure_logging(level: str, fmt: str = "json") -> None:
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -26,6 +26,7 @@ limits, the risk rules and the no-PIN limit apply to what is taken.
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 from collections.abc import Sequence
@@ -362,13 +363,40 @@ def list_trades(
     """Newest first; ``cursor`` is the ``next_cursor`` of the page before."""
     stmt = select(trades).where(*where).order_by(trades.c.id.desc()).limit(limit + 1)
     if cursor:
-        if not cursor.isdigit():
-            raise ApiError(ErrorCode.BAD_REQUEST, "cursor: use the next_cursor of the last page")
-        stmt = stmt.where(trades.c.id < int(cursor))
+        stmt = stmt.where(trades.c.id < trade_id_of(cursor))
     rows = conn.execute(stmt).all()
     items = [trade_view(conn, r, now_ms, settings, lang, detail=False) for r in rows[:limit]]
-    next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
+    next_cursor = cursor_of(rows[limit - 1].id) if len(rows) > limit else None
     return TradePage(items=items, next_cursor=next_cursor)
+
+
+_CURSOR_PREFIX = b"trades:"
+_ASCII_DIGITS = frozenset(b"0123456789")
+
+
+def cursor_of(trade_id: int) -> str:
+    """An opaque page cursor: the server makes it, a caller passes it back as it is."""
+    return base64.urlsafe_b64encode(_CURSOR_PREFIX + str(trade_id).encode()).decode()
+
+
+def trade_id_of(cursor: str) -> int:
+    """The trade id in a cursor :func:`cursor_of` made; anything else is ``BAD_REQUEST``.
+
+    Only ASCII digits (Python's ``int`` also takes ``²`` and ``٣``, which no
+    database does), and no more than fit in 63 bits.
+    """
+    try:
+        raw = base64.urlsafe_b64decode(cursor.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        raw = b""
+    digits = raw.removeprefix(_CURSOR_PREFIX)
+    if (
+        not raw.startswith(_CURSOR_PREFIX)
+        or not 0 < len(digits) <= 18
+        or set(digits) - _ASCII_DIGITS
+    ):
+        raise ApiError(ErrorCode.BAD_REQUEST, "cursor: use the next_cursor of the last page")
+    return int(digits)
 
 
 def charge(

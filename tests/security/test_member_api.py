@@ -13,6 +13,7 @@ import time
 import httpx
 
 from protocol.errors import ErrorCode
+from tests.conftest import _start
 from tests.harness import Member, unique
 
 
@@ -94,20 +95,44 @@ def test_wrong_sms_codes_kill_the_code(backend):
     member.close()
 
 
-def test_asking_for_sms_codes_is_capped_per_member_and_purpose(backend):
+def test_asking_for_sms_codes_is_capped_per_number_and_purpose_alike_for_non_members(backend):
     made = backend.operator.create_member(points=100)
     member = Member(backend.url, backend.operator, made["member_no"])
-    sms = {"member_no": made["member_no"], "purpose": "login"}
-    for _ in range(10):
-        assert answer(member, "POST", "/sms", json=sms)["code"] == "OK"
-    capped = member.http.post("/sms", json=sms)
-    assert capped.status_code == 429 and capped.json()["code"] == ErrorCode.SERVICE_BUSY
-    assert "too many codes were sent and not used" in capped.json()["message"]
+    nobody = unique("N")
+    answers: dict[str, list[tuple[int, str]]] = {}
+    for number in (made["member_no"], nobody):
+        sms = {"member_no": number, "purpose": "login"}
+        seen = [member.http.post("/sms", json=sms) for _ in range(11)]
+        answers[number] = [(r.status_code, r.json()["code"]) for r in seen]
+        assert "SMS codes of this number and purpose" in seen[-1].json()["message"]
+    # the same answers for a member and a number that is none: nobody learns who is a member
+    assert (
+        answers[made["member_no"]]
+        == answers[nobody]
+        == [(200, "OK")] * 10 + [(429, ErrorCode.SERVICE_BUSY)]
+    )
     assert len([m for m in backend.operator.outbox(made["member_no"], 50)]) == 10
-    # Other purposes and other members are not held up; nor is a number nobody has.
-    assert answer(member, "POST", "/sms", json={**sms, "purpose": "reset"})["code"] == "OK"
+    # Other purposes and other numbers are not held up.
+    sms = {"member_no": made["member_no"], "purpose": "reset"}
+    assert answer(member, "POST", "/sms", json=sms)["code"] == "OK"
     assert answer(member, "POST", "/sms", json={**sms, "member_no": unique("N")})["code"] == "OK"
     member.close()
+
+
+def test_one_source_cannot_spend_anyone_s_allowance(tmp_path):
+    live = _start(tmp_path, None, "sqlite", {"sms_per_source": 3})
+    try:
+        http = httpx.Client(base_url=live.url + "/member/v1", timeout=10)
+        codes = [
+            http.post("/sms", json={"member_no": unique("N"), "purpose": "login"}).json()["code"]
+            for _ in range(4)
+        ]
+        assert codes == ["OK", "OK", "OK", ErrorCode.SERVICE_BUSY]
+        refused = http.post("/sms", json={"member_no": "M10001", "purpose": "login"}).json()
+        assert "SMS requests from this address" in refused["message"]  # before any lookup
+        http.close()
+    finally:
+        live.close()
 
 
 def test_signing_in_often_is_never_held_up(backend):

@@ -7,6 +7,7 @@ import re
 import httpx
 from playwright.sync_api import expect
 
+from backend_stub.payments.trades import cursor_of
 from protocol.errors import ErrorCode
 from protocol.money import format_fen, format_points
 from protocol.paycode import CodeKind, Issuer, classify, mask
@@ -150,7 +151,8 @@ def test_a_member_sees_only_their_own_records(backend_sqlite, phone):
 
     # Alice's token, taken from the page, cannot reach Bob's records: there is no way to ask.
     api = httpx.Client(base_url=live.url + "/member/v1", headers=header, timeout=10)
-    for params in ({"member_no": bob.member_no}, {"member_id": "1"}, {"cursor": "999999999"}):
+    far = cursor_of(999_999_999)  # a cursor as the server makes them, past every trade
+    for params in ({"member_no": bob.member_no}, {"member_id": "1"}, {"cursor": far}):
         items = api.get("/records", params=params).json()["data"]["items"]
         assert bobs_trade not in [t["out_trade_no"] for t in items]
     # ...and Bob's records need Bob's live session.
