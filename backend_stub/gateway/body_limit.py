@@ -9,13 +9,11 @@ envelope (unsigned: the terminal is not known yet) in the caller's language.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend_stub.clock import ms_to_s
-from protocol.errors import ErrorCode, message_for
+from protocol.errors import ErrorCode
+
+from .envelope import language_of, send_refusal
 
 __all__ = ["BodyLimit"]
 
@@ -35,7 +33,7 @@ class BodyLimit:
             return
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length", b"").decode("latin-1").strip()
-        lang = "zh" if headers.get(b"accept-language", b"").lower().startswith(b"zh") else "en"
+        lang = language_of(scope)
         if declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(send, lang)
             return
@@ -63,25 +61,12 @@ class BodyLimit:
                 await self._refuse(send, lang)
 
     async def _refuse(self, send: Send, lang: str) -> None:
-        code = ErrorCode.REQUEST_TOO_LARGE
-        body: dict[str, Any] = {
-            "code": code.value,
-            "message": f"{message_for(code, lang)} (at most {self.max_bytes} bytes)",
-            "nonce": "",
-            "timestamp": ms_to_s(0),
-            "sign": "",
-            "data": {"max_body_bytes": self.max_bytes},
-        }
-        payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(payload)).encode("ascii")),
-                    (b"connection", b"close"),
-                ],
-            }
+        await send_refusal(
+            send,
+            413,
+            ErrorCode.REQUEST_TOO_LARGE,
+            f"at most {self.max_bytes} bytes",
+            lang,
+            {"max_body_bytes": self.max_bytes},
+            ((b"connection", b"close"),),
         )
-        await send({"type": "http.response.body", "body": payload})

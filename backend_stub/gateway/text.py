@@ -19,8 +19,9 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend_stub.clock import ms_to_s
-from protocol.errors import ErrorCode, message_for
+from protocol.errors import ErrorCode
+
+from .envelope import language_of, send_refusal
 
 __all__ = ["StorableText", "refusal", "unstorable"]
 
@@ -78,7 +79,11 @@ class StorableText:
             except (ValueError, RecursionError):
                 found = None  # not JSON: the route says so in its own words
         if found is not None:
-            await _refuse(send, found, scope)
+            no_store = ((b"cache-control", b"no-store"),)
+            lang = language_of(scope)
+            await send_refusal(
+                send, 400, ErrorCode.BAD_REQUEST, refusal(found), lang, None, no_store
+            )
             return
         sent = False
 
@@ -90,30 +95,3 @@ class StorableText:
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, send)
-
-
-async def _refuse(send: Send, field: str, scope: Scope) -> None:
-    headers = dict(scope.get("headers") or [])
-    lang = "zh" if headers.get(b"accept-language", b"").lower().startswith(b"zh") else "en"
-    code = ErrorCode.BAD_REQUEST
-    body = {
-        "code": code.value,
-        "message": f"{message_for(code, lang)} ({refusal(field)})",
-        "nonce": "",
-        "timestamp": ms_to_s(0),
-        "sign": "",
-        "data": None,
-    }
-    payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 400,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode("ascii")),
-                (b"cache-control", b"no-store"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})
