@@ -32,6 +32,7 @@ from terminal_sdk.credentials import CredentialsMissing
 from terminal_sdk.heartbeat import HeartbeatLoop, safe_url
 from terminal_sdk.terminal import BackendHealth, Health, Terminal
 
+from .console import CHINESE_NEEDS_KIOSK, bare_console
 from .devices import DeviceHub, DeviceStatus
 from .i18n import Catalog, current_language, language_from_locale, set_language
 from .messages import Scanned
@@ -85,7 +86,9 @@ class TerminalApp(App[None]):
         self.heartbeat: HeartbeatLoop | None = None
         self._devices_seen: list[tuple[str, bool]] = []
         self._health_wake = asyncio.Event()
-        set_language(language_from_locale(config.terminal.language))
+        wanted = language_from_locale(config.terminal.language)
+        self.chinese_refused = bare_console() and wanted == "zh"  # said once the app runs
+        set_language("en" if bare_console() else wanted)
 
     # -- start-up --------------------------------------------------------------------------
 
@@ -110,6 +113,8 @@ class TerminalApp(App[None]):
             problem = exc if self.config.credentials_file.exists() else None
             self.push_screen(self.enrol_screen(problem), lambda _done: self.open_terminal())
             return
+        if self.chinese_refused:
+            self.notify(CHINESE_NEEDS_KIOSK, severity="warning", timeout=15)
         self.bump_status()
         self.watch_health()
         self.send_heartbeats()
@@ -246,6 +251,9 @@ class TerminalApp(App[None]):
     # -- actions -----------------------------------------------------------------------------
 
     async def action_switch_language(self) -> None:
+        if bare_console():  # no CJK glyphs in the console's font: say so, stay in English
+            self.notify(CHINESE_NEEDS_KIOSK, severity="warning", timeout=8)
+            return
         set_language("en" if current_language() == "zh" else "zh")
         for screen in self.screen_stack:
             if isinstance(screen, AppScreen):

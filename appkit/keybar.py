@@ -14,6 +14,8 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widget import Widget
 
+from .console import bare_console
+
 __all__ = ["KeyBar", "key_name"]
 
 
@@ -41,6 +43,8 @@ class KeyBar(Widget):
             binding = active.binding
             if not binding.show or binding.action in seen:
                 continue
+            if binding.action == "switch_language" and bare_console():
+                continue  # no Chinese on the bare console (the key says why if pressed)
             seen.add(binding.action)
             key = key_name(self.app.get_key_display(binding))
             label = f" {self.translate(binding.description)} "
@@ -54,8 +58,14 @@ class KeyBar(Widget):
         return text
 
 
+_ASCII_KEYS = {"⏎": "Enter", "↑": "Up", "↓": "Down", "←": "Left", "→": "Right"}
+
+
 def key_name(display: str) -> str:
-    """``f5`` -> ``F5``, ``esc`` -> ``Esc``; symbols (``^q``, ``⏎``) stay as they are."""
+    """``f5`` -> ``F5``, ``esc`` -> ``Esc``; symbols (``^q``, ``⏎``) stay as they are
+    (on the bare console, whose font lacks the arrows, ``⏎`` is ``Enter``)."""
+    if bare_console():
+        display = _ASCII_KEYS.get(display, display)
     if display.startswith("f") and display[1:].isdigit():
         return display.upper()
     return display.capitalize() if display.isalpha() and len(display) > 1 else display

@@ -16,6 +16,8 @@ from textual.widget import Widget
 
 from terminal_sdk.terminal import Health
 
+from .console import glyph
+
 if TYPE_CHECKING:
     from .app import TerminalApp
 
@@ -46,7 +48,7 @@ class StatusBar(Widget):
         app = self.kit
         text = Text(no_wrap=True, overflow="ellipsis")
         for device in app.device_statuses():
-            mark = "✓" if device.ok else "✗"
+            mark = glyph("ok") if device.ok else glyph("bad")
             text.append(f" {device.name} {mark} ", style="green" if device.ok else "bold red")
         words, style = self.HEALTH_WORDS[app.health.health if app.health else None]
         text.append(f" {app.catalog.tr(words)} ", style=style)

@@ -50,6 +50,13 @@ def no_os_keyring() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def a_full_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The apps draw as in a kiosk's terminal, whatever TERM the suite runs under
+    (``TERM=linux`` means the bare console: tests of it set it themselves)."""
+    monkeypatch.setenv("TERM", "xterm-256color")
+
+
+@pytest.fixture(autouse=True)
 def english() -> Iterator[None]:
     set_language("en")
     yield

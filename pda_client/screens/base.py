@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.widgets import Static
 
+from appkit.console import glyph
 from appkit.screen import AppScreen
 
 from ..i18n import N_, tr
@@ -36,7 +37,7 @@ class PdaScreen(AppScreen):
 
     def title_line(self) -> str:
         courier = self.pda.courier_words()
-        return tr(self.TITLE_TEXT) + (f" · {courier}" if courier else "")
+        return tr(self.TITLE_TEXT) + (f" {glyph('dot')} {courier}" if courier else "")
 
     def on_mount(self) -> None:
         self.watch(self.pda, "round_version", self._round_changed, init=False)

@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from appkit.console import glyph
 from appkit.i18n import current_language
 from protocol.errors import message_for
 from protocol.money import format_fen
@@ -34,8 +35,8 @@ def step_words(row: OrderRow) -> tuple[str, str]:
     """(what the courier reads, style) for where an order stands."""
     return {
         Step.TO_COLLECT: (tr("to collect"), "bold yellow"),
-        Step.PAID: (tr("paid · sign off"), "bold cyan"),
-        Step.QUEUED: (tr("signed off · not sent yet"), "green"),
+        Step.PAID: (tr("paid · sign off").replace("·", glyph("dot")), "bold cyan"),
+        Step.QUEUED: (tr("signed off · not sent yet").replace("·", glyph("dot")), "green"),
         Step.REFUSED: (tr("sign-off refused"), "bold red"),
         Step.SIGNED_OFF: (tr("signed off"), "green"),
     }[row.step]

@@ -14,6 +14,7 @@ from rich.text import Text
 from textual import events
 from textual.widget import Widget
 
+from appkit.console import glyph
 from protocol.pin import ClearPin
 
 __all__ = ["PinEntry"]
@@ -63,4 +64,5 @@ class PinEntry(Widget, can_focus=True):
 
     def render(self) -> Text:
         places = max(SHOWN, len(self._digits))
-        return Text(" ".join("●" * len(self._digits) + "○" * (places - len(self._digits))))
+        typed = len(self._digits)
+        return Text(" ".join(glyph("filled") * typed + glyph("empty") * (places - typed)))

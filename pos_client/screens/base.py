@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from appkit.console import glyph
 from appkit.screen import AppScreen
 
 from ..i18n import tr
@@ -32,4 +33,4 @@ class PosScreen(AppScreen):
     def title_line(self) -> str:
         parts = [tr(self.TITLE_TEXT)]
         parts += self.pos.identity_words()
-        return "  ·  ".join(parts)
+        return f"  {glyph('dot')}  ".join(parts)

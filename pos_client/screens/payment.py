@@ -18,6 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
+from appkit.console import glyph
 from protocol.money import format_fen
 from protocol.paycode import classify, mask
 from terminal_sdk.session import EventKind
@@ -92,7 +93,8 @@ class PaymentScreen(PosScreen):
         mirror = self.query_one("#mirror", Static)
         if run.kind is EventKind.WAITING_FOR_PIN and run.pad is not None:
             typed = min(run.digits, PIN_LENGTH)
-            mirror.update(tr("PIN") + "  " + " ".join("●" * typed + "○" * (PIN_LENGTH - typed)))
+            dots = glyph("filled") * typed + glyph("empty") * (PIN_LENGTH - typed)
+            mirror.update(tr("PIN") + "  " + " ".join(dots))
         else:
             mirror.update("")
         self.query_one("#note", Static).update(tr(run.note) if run.note else "")

@@ -19,7 +19,7 @@ from pda_client.app import PdaApp
 from terminal_sdk.config import TerminalConfig
 from terminal_sdk.credentials import CredentialStore
 from terminal_sdk.terminal import Terminal
-from tests.apps import FAST, english, no_os_keyring, terminal_config, utc
+from tests.apps import FAST, a_full_terminal, english, no_os_keyring, terminal_config, utc
 
 from .couriers import Courier
 

@@ -25,7 +25,7 @@ from terminal_sdk.credentials import CredentialStore
 from terminal_sdk.journal import Journal
 from terminal_sdk.profiles import QueryProfile
 from terminal_sdk.terminal import Terminal
-from tests.apps import FAST, english, no_os_keyring, terminal_config, utc
+from tests.apps import FAST, a_full_terminal, english, no_os_keyring, terminal_config, utc
 
 __all__ = ["english", "no_os_keyring", "utc"]
 
