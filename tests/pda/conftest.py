@@ -23,7 +23,7 @@ from tests.apps import FAST, a_full_terminal, english, no_os_keyring, terminal_c
 
 from .couriers import Courier
 
-__all__ = ["english", "no_os_keyring", "utc"]
+__all__ = ["a_full_terminal", "english", "no_os_keyring", "utc"]
 
 
 class Handhelds:

@@ -27,7 +27,7 @@ from terminal_sdk.profiles import QueryProfile
 from terminal_sdk.terminal import Terminal
 from tests.apps import FAST, a_full_terminal, english, no_os_keyring, terminal_config, utc
 
-__all__ = ["english", "no_os_keyring", "utc"]
+__all__ = ["a_full_terminal", "english", "no_os_keyring", "utc"]
 
 
 class Tills:
