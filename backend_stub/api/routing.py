@@ -2,10 +2,11 @@
 
 Under ``/admin/v1`` with the operator token, like the rest of the operator API:
 
-- ``/routing``: the active version, every version, the draft; ``PUT /routing/draft``
-  (a routing configuration document), ``POST /routing/snapshot {note}``,
-  ``POST /routing/publish {version}``, ``POST /routing/rollback {version}``,
-  ``GET /routing/versions/{n}``, ``GET /routing/events``;
+- ``/routing``: the active version, every version, the draft; ``PUT /routing/draft?operator=``
+  (a routing configuration document), ``POST /routing/snapshot {note, operator}``,
+  ``POST /routing/publish {version, operator, reason}``, ``POST /routing/rollback {version,
+  operator, reason}``, ``GET /routing/versions/{n}``, ``GET /routing/events`` (each with
+  who and why: the operator and reason are kept with the event, empty when not given);
 - ``/channels``: each physical channel's health, success rate, breaker and
   calls in flight here; ``/channels/events``: the switches, newest first;
 - ``/sim/...``: script the simulated channels (see :mod:`.channels.sim_scripts`);
@@ -45,8 +46,12 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+Operator = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
+
+
 class SnapshotBody(_Body):
     note: Annotated[str, StringConstraints(max_length=128)] = ""
+    operator: Operator = ""  # who: the console sends the name its operator signed in with
 
 
 _MAX_VERSION = 2**31 - 1  # versions are 32-bit integers in the database
@@ -54,6 +59,8 @@ _MAX_VERSION = 2**31 - 1  # versions are 32-bit integers in the database
 
 class VersionBody(_Body):
     version: Annotated[int, Field(ge=0, le=_MAX_VERSION, strict=True)]  # 0: the built-in one
+    operator: Operator = ""
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=256)] = ""
 
 
 class ScriptBody(_Body):
@@ -103,24 +110,45 @@ def routing_router(backend: Backend) -> APIRouter:
         return run(work, write=False)
 
     @router.put("/routing/draft", summary="Replace the draft (validated)")
-    def put_draft(document: Annotated[dict[str, Any], Body()]) -> JSONResponse:
-        return run(lambda conn, now: routing_versions.set_draft(conn, document, now))
+    def put_draft(
+        document: Annotated[dict[str, Any], Body()],
+        operator: Annotated[str, Query(max_length=64)] = "",
+    ) -> JSONResponse:
+        return run(
+            lambda conn, now: routing_versions.set_draft(
+                conn, document, now, operator=operator.strip()
+            )
+        )
 
     @router.post("/routing/snapshot", summary="Freeze the draft as the next version")
     def snapshot(body: SnapshotBody) -> JSONResponse:
-        return run(lambda conn, now: {"version": routing_versions.snapshot(conn, body.note, now)})
+        return run(
+            lambda conn, now: {
+                "version": routing_versions.snapshot(conn, body.note, now, operator=body.operator)
+            }
+        )
+
+    def put_in_force(body: VersionBody, *, rollback: bool) -> JSONResponse:
+        def work(conn: Connection, now: int) -> dict[str, int]:
+            version = routing_versions.publish(
+                conn,
+                body.version,
+                now,
+                rollback=rollback,
+                operator=body.operator,
+                reason=body.reason,
+            )
+            return {"version": version}
+
+        return run(work)
 
     @router.post("/routing/publish", summary="Make a version the active one")
     def publish(body: VersionBody) -> JSONResponse:
-        return run(lambda conn, now: {"version": routing_versions.publish(conn, body.version, now)})
+        return put_in_force(body, rollback=False)
 
     @router.post("/routing/rollback", summary="Publish an earlier version again")
     def rollback(body: VersionBody) -> JSONResponse:
-        return run(
-            lambda conn, now: {
-                "version": routing_versions.publish(conn, body.version, now, rollback=True)
-            }
-        )
+        return put_in_force(body, rollback=True)
 
     @router.get("/routing/versions/{version}", summary="One version's configuration")
     def get_version(version: Annotated[int, Path(ge=0, le=_MAX_VERSION)]) -> JSONResponse:

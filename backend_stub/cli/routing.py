@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import getpass
 import json
 import sys
 from collections.abc import Callable
@@ -96,7 +97,8 @@ def _draft(backend: Backend, args: argparse.Namespace) -> int:
         print(f"scanpay-backend: {args.file} is not JSON: {exc}", file=sys.stderr)
         return 2
     with backend.db.write() as conn:
-        config = routing_versions.set_draft(conn, document, backend.now_ms())
+        now = backend.now_ms()
+        config = routing_versions.set_draft(conn, document, now, operator=_operator(args))
     print(
         f"Draft set: {len(config.channels)} channels, {len(config.rules)} rules, "
         f"{len(config.groups)} groups. `routing snapshot` freezes it as a version."
@@ -107,7 +109,9 @@ def _draft(backend: Backend, args: argparse.Namespace) -> int:
 @_plain_errors
 def _snapshot(backend: Backend, args: argparse.Namespace) -> int:
     with backend.db.write() as conn:
-        version = routing_versions.snapshot(conn, args.note, backend.now_ms())
+        version = routing_versions.snapshot(
+            conn, args.note, backend.now_ms(), operator=_operator(args)
+        )
     print(f"Version {version} made from the draft. `routing publish {version}` puts it in force.")
     return 0
 
@@ -116,17 +120,34 @@ def _snapshot(backend: Backend, args: argparse.Namespace) -> int:
 def _publish(backend: Backend, args: argparse.Namespace) -> int:
     rollback = args.action == "rollback"
     with backend.db.write() as conn:
-        routing_versions.publish(conn, args.version, backend.now_ms(), rollback=rollback)
+        routing_versions.publish(
+            conn,
+            args.version,
+            backend.now_ms(),
+            rollback=rollback,
+            operator=_operator(args),
+            reason=args.reason,
+        )
     word = "Rolled back to" if rollback else "Published"
     print(f"{word} version {args.version}: every instance routes by it from now on.")
     return 0
+
+
+def _operator(args: argparse.Namespace) -> str:
+    return str(args.operator or getpass.getuser())
+
+
+def _who_why(event: dict[str, Any]) -> str:
+    by = f" by {event['operator']}" if event["operator"] else ""
+    why = f": {event['reason']}" if event["reason"] else ""
+    return f"{event['note']}{by}{why}"
 
 
 @_plain_errors
 def _events(backend: Backend, args: argparse.Namespace) -> int:
     with backend.db.read() as conn:
         rows = [
-            (e["at_ms"], f"routing {e['kind']} version {e['version'] or '-'} {e['note']}")
+            (e["at_ms"], f"routing {e['kind']} version {e['version'] or '-'} {_who_why(e)}")
             for e in routing_versions.events(conn, args.limit)
         ] + [
             (e["at_ms"], f"channel {e['channel']} {e['kind']}: {e['detail']}")
@@ -324,11 +345,17 @@ def add_commands(register: Register) -> None:
     draft.add_argument("file", metavar="FILE", help="the configuration as JSON; - for stdin")
     snap = routing("snapshot", _snapshot, "freeze the draft as the next version")
     snap.add_argument("--note", default="", help="what changed, for the history")
+    changers = [draft, snap]
     for name, what in (
         ("publish", "put a version in force on every instance"),
         ("rollback", "put an earlier version back in force"),
     ):
-        routing(name, _publish, what).add_argument("version", type=int, metavar="VERSION")
+        step = routing(name, _publish, what)
+        step.add_argument("version", type=int, metavar="VERSION")
+        step.add_argument("--reason", default="", help="why, for the history")
+        changers.append(step)
+    for changer in changers:
+        changer.add_argument("--operator", default="", help="who (default: the login name)")
     events = routing("events", _events, "publishes, rollbacks and channel switches, newest first")
     events.add_argument("--limit", type=int, default=30, help="how many (default 30)")
     chans = routing("channels", _channels, "each channel's health, success rate and breaker")

@@ -332,13 +332,28 @@
       } else {
         const back = v.version < data.active_version;
         actions.appendChild(button(t(back ? "rollback" : "publish"), back ? "rollback" : "publish", () => act(
-          t(back ? "confirm_rollback" : "confirm_publish", { v: v.version }), false,
-          () => api("POST", `/admin/v1/routing/${back ? "rollback" : "publish"}`, { version: v.version }),
+          t(back ? "confirm_rollback" : "confirm_publish", { v: v.version }), true,
+          (reason) => api("POST", `/admin/v1/routing/${back ? "rollback" : "publish"}`,
+            { version: v.version, operator, reason }),
           t("done_publish", { v: v.version }))));
       }
       return row;
     }));
     if (withDraft && data.draft) $("draft").value = JSON.stringify(data.draft, null, 2);
+    const events = await api("GET", "/admin/v1/routing/events?limit=20");
+    const history = events.map((e) => {
+      const li = document.createElement("li");
+      li.textContent = t("routing_event", {
+        when: when(Math.floor(e.at_ms / 1000)),
+        what: t(`event_${e.kind}`),
+        v: e.version === null ? "" : e.version,
+        who: e.operator || t("nobody"),
+        why: e.reason || e.note || "—",
+      });
+      return li;
+    });
+    if (!history.length) { const li = document.createElement("li"); li.textContent = t("no_events"); history.push(li); }
+    $("routing-events").replaceChildren(...history);
   }
 
   async function saveDraft() {
@@ -350,7 +365,7 @@
       return;
     }
     try {
-      await api("PUT", "/admin/v1/routing/draft", document_);
+      await api("PUT", `/admin/v1/routing/draft?operator=${encodeURIComponent(operator)}`, document_);
       message($("draft-message"), t("draft_saved"), false);
     } catch (err) {
       if (!(err instanceof SignedOut)) message($("draft-message"), t("refused", { why: err.message }), true);
@@ -359,7 +374,7 @@
 
   async function snapshot() {
     try {
-      const made = await api("POST", "/admin/v1/routing/snapshot", { note: $("snapshot-note").value.trim() });
+      const made = await api("POST", "/admin/v1/routing/snapshot", { note: $("snapshot-note").value.trim(), operator });
       message($("draft-message"), t("done_snapshot", { v: made.version }), false);
       await loadRouting(false);
     } catch (err) {

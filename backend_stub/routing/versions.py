@@ -5,8 +5,9 @@
   change afterwards.
 - *Publish* makes a version the active one for every instance at once (the
   active version is a row in the database); *rollback* publishes an earlier
-  version again. Each step is an event with its time, so what was in force
-  when is always known; every trade records the version it was routed by.
+  version again. Each step is an event with its time, who did it (``operator``)
+  and, for a publish or rollback, why: what was in force when, and on whose
+  word, is always known; every trade records the version it was routed by.
 
 Version 0 is the built-in configuration (an empty document: see
 :mod:`backend_stub.routing.config`), in force until something is published.
@@ -93,9 +94,24 @@ def parse_config(document: Any) -> RoutingConfig:
         raise ApiError(ErrorCode.BAD_REQUEST, validation_message(exc, limit=5)) from None
 
 
-def _event(conn: Connection, kind: str, version: int | None, note: str, now_ms: int) -> None:
+def _event(
+    conn: Connection,
+    kind: str,
+    version: int | None,
+    note: str,
+    now_ms: int,
+    operator: str,
+    reason: str = "",
+) -> None:
     conn.execute(
-        insert(routing_events).values(kind=kind, version=version, note=note[:128], at_ms=now_ms)
+        insert(routing_events).values(
+            kind=kind,
+            version=version,
+            note=note[:128],
+            at_ms=now_ms,
+            operator=operator,
+            reason=reason,
+        )
     )
 
 
@@ -104,7 +120,7 @@ def draft(conn: Connection) -> RoutingConfig | None:
     return None if text is None else RoutingConfig.model_validate_json(text)
 
 
-def set_draft(conn: Connection, document: Any, now_ms: int) -> RoutingConfig:
+def set_draft(conn: Connection, document: Any, now_ms: int, *, operator: str = "") -> RoutingConfig:
     config = parse_config(document)
     text = _canonical(config)
     done = conn.execute(
@@ -114,11 +130,11 @@ def set_draft(conn: Connection, document: Any, now_ms: int) -> RoutingConfig:
     )
     if done.rowcount == 0:
         conn.execute(insert(routing_draft).values(id=1, config=text, updated_at_ms=now_ms))
-    _event(conn, "draft", None, "", now_ms)
+    _event(conn, "draft", None, "", now_ms, operator)
     return config
 
 
-def snapshot(conn: Connection, note: str, now_ms: int) -> int:
+def snapshot(conn: Connection, note: str, now_ms: int, *, operator: str = "") -> int:
     """Freeze the draft as the next version; returns its number."""
     text = conn.execute(
         select(routing_draft.c.config).where(routing_draft.c.id == 1).with_for_update()
@@ -136,7 +152,7 @@ def snapshot(conn: Connection, note: str, now_ms: int) -> int:
             created_at_ms=now_ms,
         )
     )
-    _event(conn, "snapshot", version, note, now_ms)
+    _event(conn, "snapshot", version, note, now_ms, operator)
     return version
 
 
@@ -144,10 +160,19 @@ def _active_version(conn: Connection) -> int:
     return int(conn.execute(select(ACTIVE_VERSION)).scalar_one())
 
 
-def publish(conn: Connection, version: int, now_ms: int, *, rollback: bool = False) -> int:
+def publish(
+    conn: Connection,
+    version: int,
+    now_ms: int,
+    *,
+    rollback: bool = False,
+    operator: str = "",
+    reason: str = "",
+) -> int:
     """Make ``version`` the active one; a rollback must go to an earlier version.
 
     Version 0 (the built-in configuration) can be put back in force too.
+    ``operator`` and ``reason`` go into the event: who did it, and why.
     """
     exists = conn.execute(
         select(routing_versions.c.version).where(routing_versions.c.version == version)
@@ -178,6 +203,8 @@ def publish(conn: Connection, version: int, now_ms: int, *, rollback: bool = Fal
         version,
         f"from version {current or 0}",
         now_ms,
+        operator,
+        reason,
     )
     return version
 
@@ -206,7 +233,17 @@ def events(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
     rows = conn.execute(
         select(routing_events).order_by(routing_events.c.id.desc()).limit(limit)
     ).all()
-    return [{"kind": r.kind, "version": r.version, "note": r.note, "at_ms": r.at_ms} for r in rows]
+    return [
+        {
+            "kind": r.kind,
+            "version": r.version,
+            "note": r.note,
+            "at_ms": r.at_ms,
+            "operator": r.operator,
+            "reason": r.reason,
+        }
+        for r in rows
+    ]
 
 
 class _PlanCache:

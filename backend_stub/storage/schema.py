@@ -427,6 +427,9 @@ routing_events = Table(
     Column("version", Integer),
     Column("note", String(128), nullable=False, server_default=""),
     Column("at_ms", BigInteger, nullable=False),
+    # who and why (0007): the console's signed-in name or the CLI's login name; a publish's reason
+    Column("operator", String(64), nullable=False, server_default=""),
+    Column("reason", String(256), nullable=False, server_default=""),
 )
 
 # -- channel health, breakers, usage (0002) -----------------------------------------------

@@ -85,7 +85,7 @@ def test_a_till_goes_offline_is_switched_off_and_its_next_payment_refused(store,
     expect(console.locator("#confirm-text")).to_contain_text(f"Switch off {till.terminal_id}?")
     console.click("#confirm-yes")
     expect(console.locator("#confirm-message")).to_have_text(
-        "Say why: it is kept in the terminal's record."
+        "Say why: it is kept in the record with your name."
     )
     console.fill("#confirm-reason", "lost on route 7")
     console.click("#confirm-yes")
@@ -145,11 +145,26 @@ def test_publish_and_roll_back_a_routing_version(store, console):
     console.locator(f'tr[data-version="{second}"] button.publish').click()
     expect(console.locator("#confirm-text")).to_contain_text(f"Publish version {second}?")
     console.click("#confirm-yes")
+    expect(console.locator("#confirm-message")).to_have_text(
+        "Say why: it is kept in the record with your name."
+    )
+    console.fill("#confirm-reason", "try the same rules again")
+    console.click("#confirm-yes")
     expect(console.locator("#routing-active")).to_have_text(f"Version in force: {second}")
     console.locator(f'tr[data-version="{first}"] button.rollback').click()
+    console.fill("#confirm-reason", "back to what worked")
     console.click("#confirm-yes")
     expect(console.locator("#routing-active")).to_have_text(f"Version in force: {first}")
     assert store.operator.http.get("/routing").json()["data"]["active_version"] == first
+    # who did it and why, kept with each event and shown on the page
+    events = store.operator.http.get("/routing/events").json()["data"]
+    assert [(e["kind"], e["operator"], e["reason"]) for e in events[:2]] == [
+        ("rollback", "Wang Fang", "back to what worked"),
+        ("publish", "Wang Fang", "try the same rules again"),
+    ]
+    expect(console.locator("#routing-events li").first).to_contain_text(
+        f"rolled back to version {first} by Wang Fang: back to what worked"
+    )
 
     console.fill("#draft", "{not json")
     console.click("#draft-save")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 
 from backend_stub.cli.main import main
@@ -24,7 +25,8 @@ def test_publish_and_roll_back_change_routing_at_once_and_trades_record_the_vers
     terminal = routing.live.terminal()
     on_new = terminal.pay(wechat_code(), 800)
     assert (on_new["channel"], on_new["routing_version"]) == (new, second)
-    answer = routing.http.post("/routing/rollback", json={"version": first}).json()
+    back = {"version": first, "operator": "alice", "reason": "the new channel declines"}
+    answer = routing.http.post("/routing/rollback", json=back).json()
     assert answer["code"] == "OK"
     on_old = terminal.pay(wechat_code(), 800)
     assert (on_old["channel"], on_old["routing_version"]) == (old, first)
@@ -32,8 +34,14 @@ def test_publish_and_roll_back_change_routing_at_once_and_trades_record_the_vers
     assert overview["active_version"] == first
     notes = {v["version"]: (v["note"], v["active"]) for v in overview["versions"]}
     assert notes[first] == ("the old channel", True) and notes[second][1] is False
-    kinds = [(e["kind"], e["version"]) for e in routing.http.get("/routing/events").json()["data"]]
+    events = routing.http.get("/routing/events").json()["data"]
+    kinds = [(e["kind"], e["version"]) for e in events]
     assert kinds[:3] == [("rollback", first), ("publish", second), ("snapshot", second)]
+    # who and why stay with the event; a caller that names nobody is kept as nobody
+    assert (events[0]["operator"], events[0]["reason"]) == ("alice", "the new channel declines")
+    assert (events[1]["operator"], events[1]["reason"]) == ("", "")
+    too_long = routing.http.post("/routing/publish", json={**back, "reason": "x" * 257}).json()
+    assert too_long["code"] == "BAD_REQUEST" and "reason" in too_long["message"]
     # a rollback goes back, never forward; versions never change
     forward = routing.http.post("/routing/rollback", json={"version": second}).json()
     assert forward["code"] == "BAD_REQUEST" and "earlier version" in forward["message"]
@@ -66,12 +74,16 @@ def test_the_command_line_drafts_snapshots_publishes_and_rolls_back(routing, tmp
     shown = json.loads(run("routing", "show")[0])
     assert shown["channels"][0]["id"] == cid
     assert routing.live.terminal().pay(wechat_code(), 300)["routing_version"] == version
-    assert f"Rolled back to version {before}" in run("routing", "rollback", str(before))[0]
+    rolled = run("routing", "rollback", str(before), "--operator", "bob", "--reason", "drill")
+    assert f"Rolled back to version {before}" in rolled[0]
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"rules": [rule("X", "missing")]}))
     assert "no channel 'missing'" in run("routing", "draft", str(bad), code=2)[1]
     assert "there is no version 9999" in run("routing", "publish", "9999", code=2)[1]
-    assert "routing publish" in run("routing", "events")[0]
+    history = run("routing", "events")[0]
+    assert "routing publish" in history and f"routing rollback version {before}" in history
+    assert "by bob: drill" in history  # who and why, as the CLI was told
+    assert f"by {getpass.getuser()}" in history  # the publish: the login name by default
     # the flags may also come after the action, as every other command takes them
     late = server.run_cli("routing", "versions", "--data", str(server.data_dir))
     assert "from the CLI" in late.stdout
