@@ -7,7 +7,9 @@ kernel's MSC and SYN events around each key): on US, and on French AZERTY
 where every digit needs Shift. The bare loop only spots the Enter presses.
 ``layout=auto`` reads real payment codes (our prefix, Luhn digit) typed on US,
 FR and DE and is compared with the fixed layout that matches, on the same
-stream: no code may come out wrong before or after it settles.
+stream: no code may come out wrong before or after it settles. A fixed layout
+that does not match (US codes read as AZERTY, AZERTY codes read as US) must
+refuse every code: none may come out as a payment code, as none is guessed.
 "Keeps up" compares keys decoded per second with the 500 keys per second of
 a scanner typing with a 2 ms gap. The driver runs over the in-memory input
 source (there is no /dev/input here), one batch per key as the kernel hands
@@ -28,7 +30,7 @@ from drivers.hid import HidScanner, InputDeviceInfo, KeyboardTypist, MemoryInput
 from drivers.hid.autolayout import AutoLayoutDecoder
 from drivers.hid.decoder import EV_KEY, Event, HidDecoder
 from drivers.hid.keymaps import KEY, LAYOUTS
-from protocol.paycode import Issuer, generate
+from protocol.paycode import Issuer, classify, generate
 
 ENTER = KEY["ENTER"]
 DEVICE = InputDeviceInfo(node="/dev/input/event5", name="Barcode Scanner", vendor=0x0C2E)
@@ -58,6 +60,11 @@ def decode(layout: str, events: list[Event]) -> list[str]:
     decoder = HidDecoder(LAYOUTS[layout])
     feed = decoder.feed
     return [c.text for e in events if (c := feed(*e)) is not None]
+
+
+def wrong(got: list[str], codes: list[str]) -> int:
+    """Codes wrong, missing or extra."""
+    return sum(a != b for a, b in zip(got, codes, strict=False)) + abs(len(got) - len(codes))
 
 
 def timed(fn, *args):
@@ -151,7 +158,7 @@ def decoder_alone(layout: str, scans: int) -> Decoded:
     keys = bare_count(events) * 19
     n, bare_t = timed(bare_count, events)
     got, dec_t = timed(decode, layout, events)
-    errors = sum(a != b for a, b in zip(got, codes, strict=False)) + abs(len(got) - len(codes))
+    errors = wrong(got, codes)
     assert n == scans
     return Decoded(layout, scans, keys, bare_t, dec_t, len(got), errors)
 
@@ -173,19 +180,40 @@ class Auto:
     keys: int
     fixed_seconds: float
     auto_seconds: float
-    errors: int
+    errors: int  # layout=auto: codes wrong, missing or extra
+    fixed_errors: int  # the matching fixed layout, same count
     settled: str
+    mismatched: str  # a fixed layout that does not match the scanner
+    guessed: int  # codes the mismatched layout passed on as payment codes (refused: 0)
+
+
+MISMATCHED = {"us": "fr", "fr": "us", "de": "fr"}
+"""A fixed layout that types digits otherwise than each layout."""
 
 
 def auto_alone(layout: str, scans: int) -> Auto:
     codes, events = payment_streams(layout, scans)
     fixed = HidDecoder(LAYOUTS[layout])
     auto = AutoLayoutDecoder()
-    _, fixed_t = timed(lambda: [c for e in events if (c := fixed.feed(*e)) is not None])
+    fixed_got, fixed_t = timed(
+        lambda: [c.text for e in events if (c := fixed.feed(*e)) is not None]
+    )
     got, auto_t = timed(lambda: [c.text for e in events if (c := auto.feed(*e)) is not None])
-    errors = sum(a != b for a, b in zip(got, codes, strict=False)) + abs(len(got) - len(codes))
     settled = auto.settled.name if auto.settled else "-"
-    return Auto(layout, len(codes) * 19, fixed_t, auto_t, errors, settled)
+    mismatched = MISMATCHED[layout]
+    misread = decode(mismatched, events)
+    guessed = sum(classify(text).is_payment for text in misread) + abs(len(misread) - len(codes))
+    return Auto(
+        layout,
+        len(codes) * 19,
+        fixed_t,
+        auto_t,
+        wrong(got, codes),
+        wrong(fixed_got, codes),
+        settled,
+        mismatched,
+        guessed,
+    )
 
 
 async def through_seam(scans: int, latency: int):
@@ -241,6 +269,18 @@ def rows(scans: int = 10_000, seam_scans: int = 2_000, latency: int = 300) -> li
         )
         table.append(
             Row(
+                f"HID layout={a.mismatched} (fixed) on codes typed on {layout}: "
+                "taken as payment codes",
+                a.guessed,
+                "",
+                "limit",
+                0,
+                "all refused, none guessed",
+                a.guessed == 0,
+            )
+        )
+        table.append(
+            Row(
                 f"HID layout=auto: keys/s decoding {layout} (settled on {a.settled})",
                 a.keys / a.auto_seconds,
                 "keys/s",
@@ -280,12 +320,16 @@ async def run(scans: int, latency: int) -> None:
             f"{d.errors:>8}"
         )
     print("a scanner at a 2 ms gap needs 500 keys/s")
-    print(f"{'layout=auto beside the fixed one':<34}{'keys/s':>10}{'fixed':>11}{'errors':>8}")
+    print(
+        f"{'layout=auto beside the fixed one':<34}{'keys/s':>10}{'fixed':>11}{'errors':>8}"
+        f"{'fixed errors':>14}{'mismatched: payments':>22}"
+    )
     for layout in ("us", "fr", "de"):
         a = auto_alone(layout, scans)
         print(
             f"{'auto on ' + layout + ' (settled ' + a.settled + ')':<34}"
             f"{a.keys / a.auto_seconds:>10.0f}{a.keys / a.fixed_seconds:>11.0f}{a.errors:>8}"
+            f"{a.fixed_errors:>14}{a.mismatched + ': ' + str(a.guessed):>22}"
         )
     bare_rate, bare_lat, drv_rate, drv_lat = await through_seam(min(scans, 5000), latency)
     print()
