@@ -137,6 +137,7 @@ class ResultScreen(AppResultScreen, PosScreen):
     def _take(self, tender: RemainderTender) -> None:
         amount = self.due_by_other_tender()
         self.pos.record_tender(self.order.order_no, tender, amount)
+        self.pos.sale_complete(self.order.order_no)
         self.app.switch_screen(TenderResultScreen(amount, tender, self.order.order_no))
 
     def action_cash(self) -> None:
