@@ -279,7 +279,9 @@ class PosApp(TerminalApp):
             "cashier": shift[1] if shift else "",
         }
 
-    def sale_complete(self, order_no: str, trade: TradeView | None = None) -> None:
+    def sale_complete(
+        self, order_no: str, trade: TradeView | None = None, *, cash_given_fen: int | None = None
+    ) -> None:
         """The sale is paid in full: its receipt is queued (it prints when the printer can)."""
         if self.printing is None or self.terminal is None:
             return
@@ -296,6 +298,7 @@ class PosApp(TerminalApp):
             amount_fen=sum(p.amount_fen for p in parts),
             parts=parts,
             balance_points=trade.balance_points if trade else None,
+            cash_given_fen=cash_given_fen,
             card_balance_fen=(
                 trade.balance_card_fen if trade and any(p.tender == "card" for p in parts) else None
             ),

@@ -189,7 +189,8 @@ class SaleScreen(PosScreen):
             return
         order_no = self.pos.new_order_no()
         self.pos.record_tender(order_no, tender, amount_fen)
-        self.pos.sale_complete(order_no)
+        if tender is not RemainderTender.CASH:  # cash: queued once the cash given is typed
+            self.pos.sale_complete(order_no)
         self.app.push_screen(TenderResultScreen(amount_fen, tender, order_no))
 
     def new_sale(self) -> None:

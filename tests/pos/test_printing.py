@@ -22,9 +22,10 @@ def printer():
         yield emulator
 
 
-async def printing_till(tills, printer, **config):
+async def printing_till(tills, printer, *, voice="", **config):
     settings = tills.config(**config)
     settings.devices.printer = f"{printer.url}?timeout=0.5"
+    settings.devices.voice = voice
     return await tills.app(settings)
 
 
@@ -69,7 +70,7 @@ async def test_each_sale_prints_one_receipt_cash_opens_the_drawer_and_f7_reprint
 
 async def test_paper_out_during_a_sale_the_sale_goes_on_and_the_receipt_waits(tills, printer):
     member = tills.backend.member(points=10_000)
-    app = await printing_till(tills, printer, lang="zh")
+    app = await printing_till(tills, printer, lang="zh", voice="sim:")
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_screen(pilot, SaleScreen, within=15)
         await wait_for_text(pilot, "打印机 ✓")
@@ -78,6 +79,7 @@ async def test_paper_out_during_a_sale_the_sale_goes_on_and_the_receipt_waits(ti
         scan(app, member.code())
         result = await wait_for_screen(pilot, ResultScreen)
         assert result.result.paid  # the payment never waited for paper
+        assert app.voice.said == ["支付成功，八元"]  # the shop's speaker says it
         number = result.result.out_trade_no
         text = await wait_for_text(pilot, "打印机：缺纸：请装入新纸卷")
         assert "1 张待打印" in text
@@ -136,3 +138,22 @@ async def test_no_sale_opens_the_drawer_is_counted_and_the_x_report_is_printed(t
     on_file = x_file.read_text().rstrip("\n").split("\n")
     assert printer.receipts[0].lines == [line.rstrip() for line in on_file]
     assert "drawer opened without a sale" in on_file[-1] and on_file[-1].endswith("x1")
+
+
+async def test_the_cash_given_shows_the_change_and_both_are_on_the_receipt(tills, printer):
+    app = await printing_till(tills, printer)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, SaleScreen, within=15)
+        await pilot.press(*"7", "f5")  # all cash: the drawer opens at once
+        await wait_for_screen(pilot, TenderResultScreen)
+        printer.wait_for(lambda: printer.drawer_pulses == 1)
+        assert printer.receipts == []  # waits for the cash given
+        await pilot.press(*"10")
+        await wait_for_text(pilot, "Change: CNY 3.00")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, SaleScreen)
+        await wait_for(pilot, lambda: printer.receipts, what="the cash sale's receipt")
+    [cash_sale] = printer.receipts
+    assert "Cash given" in cash_sale.text and "CNY 10.00" in cash_sale.text
+    assert "Change" in cash_sale.text and "CNY 3.00" in cash_sale.text
+    assert cash_sale.qr_codes == []  # nothing to refund by code
