@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-DEBIAN_PACKAGES := libzbar0 postgresql chromium fonts-noto-cjk tmux wrk
+DEBIAN_PACKAGES := libzbar0 postgresql chromium fonts-noto-cjk tmux wrk espeak-ng
 
 .PHONY: demo test check lint typecheck bench setup clean pos-catalog pos-snapshots pda-catalog pda-snapshots sdk-catalog pinpad-catalog
 

@@ -62,6 +62,7 @@ class DeviceHub:
         self._on_scan = on_scan
         self._on_change = on_change
         self._pinpad_url = pinpad_url
+        self.claimed: list[str] = []  # other devices' URLs (the printer): never opened as scanners
         self.scanners: dict[str, Scanner] = {}
         self._readers: dict[str, asyncio.Task[None]] = {}
         self._failed: dict[str, str] = {}  # URL -> why it could not be opened
@@ -137,7 +138,7 @@ class DeviceHub:
         opened: set[str] = set()
         async for event in events():
             device = event.device
-            if device.transport is not Transport.SERIAL or self._is_pinpad(device.path):
+            if device.transport is not Transport.SERIAL or self._is_claimed(device.path):
                 continue
             if any(device.path in url or device.node in url for url in self._configured):
                 continue  # configured: its own driver reconnects it
@@ -148,8 +149,8 @@ class DeviceHub:
                 opened.discard(device.url)
                 await self.remove(device.url)
 
-    def _is_pinpad(self, path: str) -> bool:
-        return bool(self._pinpad_url) and path in self._pinpad_url
+    def _is_claimed(self, path: str) -> bool:
+        return any(url and path in url for url in (self._pinpad_url, *self.claimed))
 
     async def close(self) -> None:
         for url in list(self.scanners):

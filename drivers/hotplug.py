@@ -54,6 +54,7 @@ SERIAL_BY_ID = Path("/dev/serial/by-id")
 class Transport(StrEnum):
     SERIAL = "serial"
     HID = "hid"
+    USB_PRINTER = "usb"  # a receipt printer on the kernel's usblp driver (usb://VVVV:PPPP)
 
 
 @dataclass(frozen=True)
@@ -142,12 +143,24 @@ def _default_input_source() -> InputSource:
     return EvdevSource()
 
 
+def _printer_devices() -> list[DeviceInfo]:
+    from .printer.transport import usb_printers
+
+    return [
+        DeviceInfo(Transport.USB_PRINTER, ids, str(node), "USB receipt printer", ids, "printer")
+        for ids, node in usb_printers()
+    ]
+
+
 def list_devices(
     *, serial_by_id: Path = SERIAL_BY_ID, input_source: InputSource | None = None
 ) -> list[DeviceInfo]:
-    """Every serial port and keyboard-like input device there is now."""
+    """Every serial port, keyboard-like input device and USB receipt printer there is now.
+
+    (A serial printer is a serial port like any other: its URL opens it either way.)
+    """
     source = input_source if input_source is not None else _default_input_source()
-    return _serial_devices(serial_by_id) + _hid_devices(source)
+    return _serial_devices(serial_by_id) + _hid_devices(source) + _printer_devices()
 
 
 def udev_available() -> bool:
@@ -182,6 +195,7 @@ async def watch_devices(
         monitor = pyudev.Monitor.from_netlink(pyudev.Context())
         monitor.filter_by("tty")
         monitor.filter_by("input")
+        monitor.filter_by("usbmisc")  # usblp printers
         monitor.start()
 
         def on_udev() -> None:
@@ -224,8 +238,8 @@ async def _watch() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="scanpay-devices",
-        description="List serial and USB-HID devices a scanner URL can open; watch them come "
-        "and go; mark a HID device as scanner or keyboard.",
+        description="List serial ports, USB-HID devices and USB receipt printers with the URL "
+        "that opens each; watch them come and go; mark a HID device as scanner or keyboard.",
     )
     parser.add_argument("--watch", action="store_true", help="follow devices as they come and go")
     parser.add_argument("--mark-scanner", metavar="IDS", help="mark vvvv:pppp[:serial] a scanner")

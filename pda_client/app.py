@@ -23,11 +23,15 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from appkit.app import TerminalApp, TerminalOpener
+from appkit.devices import DeviceStatus
+from appkit.i18n import current_language
+from appkit.printing import TillPrinter
 from drivers.hotplug import watch_devices
 from protocol.errors import ErrorCode, ScanPayError
 from protocol.models import CodOrderList
 from terminal_sdk.config import TerminalConfig
 from terminal_sdk.credentials import CredentialsMissing
+from terminal_sdk.receipts import Receipt, ReceiptKind, TenderPaid
 from terminal_sdk.terminal import BackendHealth
 
 from .board import OrderRow, order_rows
@@ -80,6 +84,9 @@ class PdaApp(TerminalApp):
         self.round_problem: ErrorCode | None = None
         self.started = False  # in-doubt payments settled: payments may be taken
         self._send_wake = asyncio.Event()
+        self.printing: TillPrinter | None = None
+        if config.devices.printer:  # a handheld's own printer: COD sign-off slips
+            self.printing = TillPrinter(config.devices.printer, config.data_dir, self.bump_status)
 
     # -- start-up --------------------------------------------------------------------------
 
@@ -90,6 +97,8 @@ class PdaApp(TerminalApp):
         if cached is not None:
             self.round, self.round_fetched_at = cached.orders, cached.fetched_at
         await self.push_screen(OrdersScreen())
+        if self.printing is not None:
+            self.printing.start()
         await self.open_scanners(watch_devices if self.hotplug else None)
         self.open_terminal()
 
@@ -109,6 +118,8 @@ class PdaApp(TerminalApp):
         self.send_sign_offs()
 
     async def release(self) -> None:
+        if self.printing is not None:
+            await self.printing.close()
         await super().release()
         self.store.close()
 
@@ -203,6 +214,31 @@ class PdaApp(TerminalApp):
             self._send_wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._send_wake.wait(), self.send_interval_s)
+
+    def print_sign_off(self, sign_off: SignOff) -> None:
+        """The COD sign-off slip, when the handheld has a printer: who took it, how it was paid."""
+        if self.printing is None or self.terminal is None:
+            return
+        cash = TenderPaid(tender="cash", amount_fen=sign_off.amount_fen)
+        self.printing.submit(
+            Receipt(
+                kind=ReceiptKind.SIGNOFF,
+                reference=sign_off.order_no,
+                lang=current_language(),
+                till=self.terminal.credentials.terminal_id,
+                cashier=self.courier_words(),
+                amount_fen=sign_off.amount_fen,
+                parts=[cash] if sign_off.paid_cash else [],
+                payment_no=sign_off.out_trade_no or "",
+                recipient=sign_off.recipient_name,
+            )
+        )
+
+    def device_statuses(self) -> list[DeviceStatus]:
+        out = super().device_statuses()
+        if self.printing is not None:
+            out.append(self.printing.device_status(CATALOG))
+        return out
 
     # -- status ------------------------------------------------------------------------------
 

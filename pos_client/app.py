@@ -22,11 +22,16 @@ from textual.screen import Screen
 from appkit.app import DeviceEvents, TerminalApp, TerminalOpener
 from appkit.devices import DeviceStatus
 from appkit.i18n import current_language
+from appkit.printing import TillPrinter
 from drivers.hotplug import watch_devices
 from drivers.sim import SimScanner
-from protocol.models import Tender
+from drivers.voice import BadVoiceUrl, Voice, open_voice
+from protocol.models import RefundView, Tender, TradeView
 from terminal_sdk.config import TerminalConfig
 from terminal_sdk.credentials import CredentialsMissing
+from terminal_sdk.receipts import Receipt, ReceiptKind, TenderPaid
+from terminal_sdk.shift import ShiftReport
+from terminal_sdk.spoken import spoken_result
 
 from .i18n import CATALOG, N_, tr
 from .payment import PaymentOrder, PaymentRun
@@ -66,6 +71,7 @@ class PosApp(TerminalApp):
         health_interval_s: float = 5.0,
         device_events: DeviceEvents | None = watch_devices,
         demo_scan: DemoScan | None = None,
+        printer_poll_s: float = 2.0,
     ) -> None:
         super().__init__(
             config,
@@ -79,6 +85,19 @@ class PosApp(TerminalApp):
         self.device_events = device_events
         self.demo_scan = demo_scan
         self.payment: PaymentRun | None = None
+        self.printing: TillPrinter | None = None
+        if config.devices.printer:
+            self.printing = TillPrinter(
+                config.devices.printer, config.data_dir, self.bump_status, poll_s=printer_poll_s
+            )
+            self.hub.claimed.append(config.devices.printer)
+        self.voice: Voice | None = None
+        self.voice_problem = ""
+        if config.devices.voice:
+            try:
+                self.voice = open_voice(config.devices.voice, lang=current_language())
+            except BadVoiceUrl as exc:
+                self.voice_problem = str(exc).splitlines()[0]
 
     # -- start-up --------------------------------------------------------------------------
 
@@ -86,6 +105,10 @@ class PosApp(TerminalApp):
         from .screens.sale import SaleScreen
 
         await self.push_screen(SaleScreen())
+        if self.printing is not None:
+            self.printing.start()
+        if self.voice_problem:
+            self.notify(self.voice_problem, severity="error", timeout=10)
         if self.pad is None and self.config.devices.pinpad:
             await self.open_pad(self.config.devices.pinpad)
         await self.open_scanners(self.device_events)
@@ -120,6 +143,10 @@ class PosApp(TerminalApp):
     async def release(self) -> None:
         if self.pad is not None:
             await self.pad.close()
+        if self.printing is not None:
+            await self.printing.close()
+        if self.voice is not None:
+            await self.voice.close()
         await super().release()
 
     # -- status ------------------------------------------------------------------------------
@@ -133,6 +160,8 @@ class PosApp(TerminalApp):
             out.append(DeviceStatus(tr("PIN pad"), ok, detail, kind="pinpad", url=url))
         elif url:
             out.append(DeviceStatus(tr("PIN pad"), False, self.pad_problem, kind="pinpad", url=url))
+        if self.printing is not None:
+            out.append(self.printing.device_status(CATALOG))
         return out
 
     def identity_words(self) -> list[str]:
@@ -177,9 +206,15 @@ class PosApp(TerminalApp):
                 if part.tender in (Tender.CASH, Tender.BANK_CARD):
                     tender = RemainderTender(part.tender.value)
                     self.record_tender(run.order.order_no, tender, part.amount_fen)
+            if not run.order.wallet_remainder_due:
+                self.sale_complete(run.order.order_no, result.trade)
         else:
             self.check_health_now()
         self.show_on_pad(result.message(current_language()))
+        if self.voice is not None:
+            self.voice.say(
+                spoken_result(result.paid, run.order.amount_fen, result.reason, self.voice.lang)
+            )
         # still "running" until the result is on screen (ResultScreen.on_mount): a scan meanwhile
         # must not reach the screen being replaced
         screen = ResultScreen(result, run.order)
@@ -224,6 +259,86 @@ class PosApp(TerminalApp):
         assert self.terminal is not None
         if amount_fen > 0:
             self.terminal.journal.add_tender_line(order_no, tender.value, amount_fen)
+            if tender is RemainderTender.CASH:
+                self.open_drawer()
+
+    # -- the printer and the drawer ------------------------------------------------------------
+
+    def open_drawer(self) -> None:
+        if self.printing is not None:
+            self.printing.pulse_drawer()
+
+    def receipt_header(self) -> dict[str, object]:
+        assert self.terminal is not None
+        shift = self.journal_shift()
+        creds = self.terminal.credentials
+        return {
+            "lang": current_language(),
+            "store": creds.store_id,
+            "till": creds.terminal_id,
+            "cashier": shift[1] if shift else "",
+        }
+
+    def sale_complete(
+        self, order_no: str, trade: TradeView | None = None, *, cash_given_fen: int | None = None
+    ) -> None:
+        """The sale is paid in full: its receipt is queued (it prints when the printer can)."""
+        if self.printing is None or self.terminal is None:
+            return
+        journal = self.terminal.journal
+        parts = [
+            TenderPaid(tender=p.issuer or "points", amount_fen=p.amount_fen,
+                       payment_no=p.out_trade_no, code_masked=p.code_masked, points=p.points)
+            for p in journal.paid_payments(order_no)
+        ]  # fmt: skip
+        parts += [TenderPaid(tender=t, amount_fen=f) for t, f in journal.till_tenders(order_no)]
+        receipt = Receipt(
+            kind=ReceiptKind.SALE,
+            reference=order_no,
+            amount_fen=sum(p.amount_fen for p in parts),
+            parts=parts,
+            balance_points=trade.balance_points if trade else None,
+            cash_given_fen=cash_given_fen,
+            card_balance_fen=(
+                trade.balance_card_fen if trade and any(p.tender == "card" for p in parts) else None
+            ),
+            **self.receipt_header(),
+        )
+        self.printing.submit(receipt)
+
+    def refund_done(self, view: RefundView) -> None:
+        """A refund went through: its receipt is queued; cash to give back opens the drawer."""
+        parts = [TenderPaid(tender=p.tender.value, amount_fen=p.amount_fen) for p in view.parts]
+        if any(p.tender == "cash" for p in parts):
+            self.open_drawer()
+        if self.printing is None:
+            return
+        receipt = Receipt(
+            kind=ReceiptKind.REFUND,
+            reference=view.out_refund_no,
+            amount_fen=view.amount_fen,
+            parts=parts,
+            payment_no=view.out_trade_no,
+            **self.receipt_header(),
+        )
+        self.printing.submit(receipt)
+
+    def print_report(self, report: ShiftReport, text: str) -> None:
+        """An X or Z report on paper: the same text as its file."""
+        if self.printing is not None:
+            reference = f"{report.kind}-{report.shift_id}-{report.printed_at:.3f}"
+            self.printing.submit(
+                Receipt(kind=ReceiptKind.REPORT, reference=reference, report_text=text)
+            )
+
+    def reprint_last(self) -> bool:
+        return self.printing is not None and self.printing.reprint_last() is not None
+
+    def no_sale(self) -> None:
+        """Open the drawer without a sale; the shift report counts it."""
+        assert self.terminal is not None
+        self.terminal.journal.add_no_sale()
+        self.open_drawer()
 
     def back_to_sale(self, *, clear: bool) -> None:
         from .screens.sale import SaleScreen

@@ -16,6 +16,8 @@ Example (every key optional)::
     [devices]
     scanners = ["serial:///dev/ttyACM0?baud=9600&suffix=cr", "wedge:"]
     pinpad = "socket:///run/scanpay/pinpad.sock"
+    printer = "tcp://192.168.1.50:9100?width=80"   # receipts and the cash drawer
+    voice = "espeak:?lang=zh"                     # say the result aloud (off by default)
 
 The file is found at ``--config``, else ``$SCANPAY_CONFIG``, else
 ``~/.config/scanpay/terminal.toml``; a missing file means all defaults.
@@ -57,6 +59,8 @@ class TerminalSection(_Section):
 class DevicesConfig(_Section):
     scanners: list[str] = Field(default_factory=lambda: ["wedge:"])
     pinpad: str = ""
+    printer: str = ""  # a receipt printer's URL (drivers/printer): tcp://..., serial://..., sim:
+    voice: str = ""  # the spoken result: espeak:?lang=zh (off when empty)
 
 
 class TerminalConfig(_Section):

@@ -75,6 +75,11 @@ CREATE TABLE IF NOT EXISTS shifts (
     closed_at REAL,
     report TEXT
 );
+CREATE TABLE IF NOT EXISTS no_sales (
+    id INTEGER PRIMARY KEY,
+    shift_id INTEGER,
+    created_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS tender_lines (
     id INTEGER PRIMARY KEY,
     shift_id INTEGER,
@@ -239,6 +244,23 @@ class Journal(DurableFile):
         ).fetchone()
         return _payment(row) if row else None
 
+    def paid_payments(self, order_no: str) -> list[PaymentEntry]:
+        """Every payment of ``order_no`` that ended PAID, first first (a sale's receipt)."""
+        rows = self._db.execute(
+            "SELECT * FROM payments WHERE order_no = ? AND state = 'PAID' ORDER BY created_at",
+            (order_no,),
+        ).fetchall()
+        return [_payment(r) for r in rows]
+
+    def till_tenders(self, order_no: str) -> list[tuple[str, int]]:
+        """Cash and bank card the till took for ``order_no``: (tender, fen), in order."""
+        rows = self._db.execute(
+            "SELECT tender, amount_fen FROM tender_lines WHERE order_no = ? AND kind = 'sale'"
+            " AND tender IN ('cash', 'bank_card') ORDER BY id",
+            (order_no,),
+        ).fetchall()
+        return [(r["tender"], r["amount_fen"]) for r in rows]
+
     def recent_payments(self, limit: int = 50) -> list[PaymentEntry]:
         rows = self._db.execute(
             "SELECT * FROM payments ORDER BY created_at DESC LIMIT ?", (limit,)
@@ -357,6 +379,21 @@ class Journal(DurableFile):
             )
             if cur.rowcount != 1:
                 raise ValueError("That shift is not open.")
+
+    def add_no_sale(self) -> None:
+        """The cashier opened the drawer without a sale ("no sale"): counted in the shift."""
+        with self._tx() as db:
+            shift = db.execute("SELECT id FROM shifts WHERE closed_at IS NULL").fetchone()
+            db.execute(
+                "INSERT INTO no_sales (shift_id, created_at) VALUES (?, ?)",
+                (shift["id"] if shift else None, time.time()),
+            )
+
+    def no_sales(self, shift_id: int) -> int:
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM no_sales WHERE shift_id = ?", (shift_id,)
+        ).fetchone()
+        return int(row[0])
 
     def tender_lines(self, shift_id: int) -> list[TenderLine]:
         rows = self._db.execute(

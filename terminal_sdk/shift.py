@@ -54,6 +54,7 @@ class ShiftReport:
     totals: dict[str, TenderTotals] = field(default_factory=dict)
     counted: dict[str, int] = field(default_factory=dict)
     printed_at: float = field(default_factory=time.time)
+    no_sales: int = 0  # times the drawer was opened without a sale
 
     @property
     def expected_fen(self) -> int:
@@ -99,6 +100,8 @@ class ShiftReport:
                 lines.append(_row("  " + w.tr("difference"), format_fen(diff), width))
         lines.append("-" * width)
         lines.append(_row(w.tr("TOTAL expected"), format_fen(self.expected_fen), width))
+        if self.no_sales:
+            lines.append(_row(w.tr("drawer opened without a sale"), f"x{self.no_sales}", width))
         return "\n".join(lines) + "\n"
 
 
@@ -125,6 +128,7 @@ def shift_report(
         raise ValueError("No shift is open. Open a shift first.")
     shift_id, cashier, opened_at = current
     report = ShiftReport(kind, shift_id, cashier, opened_at, counted=dict(counted or {}))
+    report.no_sales = journal.no_sales(shift_id)
     for line in journal.tender_lines(shift_id):
         totals = report.totals.setdefault(line.tender, TenderTotals(line.tender))
         if line.kind == "sale":

@@ -100,6 +100,7 @@ class SignOffScreen(PdaScreen):
                 tr("This order was already signed off.")
             )
             return
+        self.pda.print_sign_off(stored)
         self.sending = True
         self.outcome = stored
         self.show()

@@ -31,4 +31,7 @@ class StatusLine(StatusBar):
     def more(self) -> list[tuple[str, str]]:
         app: PdaApp = self.app  # type: ignore[assignment]
         queued = app.store.count(SignOffState.QUEUED)
-        return [(tr("{n} to send", n=queued), "bold yellow")] if queued else []
+        out = [(tr("{n} to send", n=queued), "bold yellow")] if queued else []
+        if app.printing is not None:
+            out += app.printing.notes(app.catalog)
+        return out

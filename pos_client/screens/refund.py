@@ -18,9 +18,11 @@ from textual.containers import Grid, Vertical
 from textual.widgets import Input, Label, Static
 
 from appkit.i18n import current_language
+from appkit.messages import Scanned
 from protocol.errors import ScanPayError
 from protocol.models import TradeView
 from protocol.money import format_fen, parse_fen
+from protocol.paycode import CodeKind, classify
 
 from ..i18n import N_, tr
 from ..i18n import points as points_text
@@ -62,6 +64,7 @@ def state_words(trade: TradeView) -> str:
 
 
 class RefundScreen(PosScreen):
+    ACCEPTS_SCANS = True  # the receipt's Code128 or QR code is the payment number
     TITLE_TEXT = N_("Refund / lookup")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f10", "confirm", N_("Confirm refund")),
@@ -123,6 +126,21 @@ class RefundScreen(PosScreen):
         self.message = tr("Looking it up...")
         self.show()
         self.lookup(number)
+
+    def on_scanned(self, message: Scanned) -> None:
+        """A scan of the receipt's code: its payment number, looked up as if typed."""
+        text = message.scan.text.strip()
+        if classify(text).kind in (CodeKind.OWN, CodeKind.EXTERNAL, CodeKind.MISREAD):
+            self.message = tr("That is a customer's payment code: scan the code on the receipt.")
+            self.show()
+            self.app.bell()
+            return
+        self.query_one("#trade-no", Input).value = text
+        self.trade = None
+        self.confirming = False
+        self.message = tr("Looking it up...")
+        self.show()
+        self.lookup(text)
 
     @work(exclusive=True, group="refund")
     async def lookup(self, number: str) -> None:
@@ -199,6 +217,7 @@ class RefundScreen(PosScreen):
             self.message = tr("REFUNDED {amount}.", amount=format_fen(amount))
             if result.view is not None:
                 self.trade = result.view.trade
+                self.pos.refund_done(result.view)
             self.query_one("#refund-amount", Input).value = ""
         else:
             self.message = tr("NOT REFUNDED.") + " " + result.message(current_language())

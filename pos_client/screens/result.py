@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from appkit.messages import Scanned
 from appkit.result import ResultScreen as AppResultScreen
-from protocol.money import format_fen
+from protocol.money import format_fen, parse_fen
 from protocol.paycode import Issuer
 from terminal_sdk.session import PaymentResult
 
@@ -137,6 +138,8 @@ class ResultScreen(AppResultScreen, PosScreen):
     def _take(self, tender: RemainderTender) -> None:
         amount = self.due_by_other_tender()
         self.pos.record_tender(self.order.order_no, tender, amount)
+        if tender is not RemainderTender.CASH:  # cash: queued once the cash given is typed
+            self.pos.sale_complete(self.order.order_no)
         self.app.switch_screen(TenderResultScreen(amount, tender, self.order.order_no))
 
     def action_cash(self) -> None:
@@ -147,7 +150,12 @@ class ResultScreen(AppResultScreen, PosScreen):
 
 
 class TenderResultScreen(PosScreen):
-    """Money the till takes itself: the cashier takes the cash or runs the card terminal."""
+    """Money the till takes itself: the cashier takes the cash or runs the card terminal.
+
+    For cash the cashier may type what the customer handed over: the change
+    is shown, and both go on the receipt, which is queued when the sale is
+    left (Enter, or any other way off this screen).
+    """
 
     TITLE_TEXT = N_("Result")
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "done", N_("Next sale"))]
@@ -157,9 +165,15 @@ class TenderResultScreen(PosScreen):
         self.amount_fen = amount_fen
         self.tender = tender
         self.order_no = order_no
+        self.receipt_queued = tender is not RemainderTender.CASH  # card: queued already
+        self.given_fen: int | None = None  # the cash handed over, once typed (and enough)
+
+    @property
+    def cash(self) -> bool:
+        return self.tender is RemainderTender.CASH
 
     def body(self) -> ComposeResult:
-        big = tr("C A S H") if self.tender is RemainderTender.CASH else tr("B A N K   C A R D")
+        big = tr("C A S H") if self.cash else tr("B A N K   C A R D")
         with Vertical(id="result"):
             yield Static(big, id="big", classes="tender", markup=False)
             yield Static(
@@ -172,7 +186,39 @@ class TenderResultScreen(PosScreen):
                 markup=False,
             )
             yield Static(tr("Order no.: {no}", no=self.order_no), id="result-details", markup=False)
+            if self.cash:
+                yield Input(placeholder=tr("cash given (optional), then Enter"), id="cash-given")
+                yield Static(id="change", markup=False)
             yield Static(tr("Enter: next sale."), id="next-step", markup=False)
 
+    def on_mount(self) -> None:
+        if self.cash:
+            self.query_one("#cash-given", Input).focus()
+
+    @on(Input.Changed, "#cash-given")
+    def _given_changed(self, event: Input.Changed) -> None:
+        text = event.value.strip()
+        try:
+            given = parse_fen(text) if text else None
+        except ValueError:
+            given = None
+        self.given_fen = given if given is not None and given >= self.amount_fen else None
+        change = "" if self.given_fen is None else tr("Change: {amount}", amount=format_fen(
+            self.given_fen - self.amount_fen))  # fmt: skip
+        self.query_one("#change", Static).update(change)
+
+    @on(Input.Submitted, "#cash-given")
+    def _given_entered(self) -> None:
+        self.action_done()
+
+    def queue_receipt(self) -> None:
+        if not self.receipt_queued:
+            self.receipt_queued = True
+            self.pos.sale_complete(self.order_no, cash_given_fen=self.given_fen)
+
+    def on_unmount(self) -> None:
+        self.queue_receipt()  # left some other way (the app quit): the receipt still prints
+
     def action_done(self) -> None:
+        self.queue_receipt()
         self.pos.back_to_sale(clear=True)

@@ -39,7 +39,9 @@ class SaleScreen(PosScreen):
         Binding("f4", "tender", N_("Tender")),
         Binding("f5", "all_cash", N_("All cash")),
         Binding("f6", "all_card", N_("All card")),
+        Binding("f7", "reprint", N_("Reprint receipt")),
         Binding("f8", "demo_scan", N_("Demo: scan")),
+        Binding("f11", "no_sale", N_("No sale (drawer)")),
         Binding("escape", "clear", N_("Clear")),
     ]
 
@@ -187,6 +189,8 @@ class SaleScreen(PosScreen):
             return
         order_no = self.pos.new_order_no()
         self.pos.record_tender(order_no, tender, amount_fen)
+        if tender is not RemainderTender.CASH:  # cash: queued once the cash given is typed
+            self.pos.sale_complete(order_no)
         self.app.push_screen(TenderResultScreen(amount_fen, tender, order_no))
 
     def new_sale(self) -> None:
@@ -252,7 +256,24 @@ class SaleScreen(PosScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "demo_scan":
             return self.pos.demo_scan is not None
+        if action in ("reprint", "no_sale"):
+            return self.pos.printing is not None
         return True
+
+    def action_reprint(self) -> None:
+        if self.pos.reprint_last():
+            self.notify(tr("Printing the last receipt again."))
+        else:
+            self.notify(tr("No receipt to print again yet."), severity="warning")
+
+    def action_no_sale(self) -> None:
+        if self.pos.payment_running:
+            return
+        if self.pos.journal_shift() is None:
+            self.notify(tr("No shift is open: press F3 to open one first."), severity="warning")
+            return
+        self.pos.no_sale()
+        self.notify(tr("Drawer opened (no sale): counted in the shift report."))
 
     async def action_demo_scan(self) -> None:
         await self.pos.run_demo_scan()

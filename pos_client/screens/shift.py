@@ -143,6 +143,7 @@ class ShiftScreen(PosScreen):
     def action_x_report(self) -> None:
         report = shift_report(self.journal)
         path = write_report(report, self.pos.reports_dir, current_language())
+        self.pos.print_report(report, path.read_text(encoding="utf-8"))
         self.report = report
         self.say(N_("X report printed (the shift stays open): {path}"), path=path)
         self.after_retranslate()
@@ -171,6 +172,7 @@ class ShiftScreen(PosScreen):
                 return
         report = close_shift(self.journal, counted, lang=current_language())
         path = write_report(report, self.pos.reports_dir, current_language())
+        self.pos.print_report(report, path.read_text(encoding="utf-8"))
         self.counting = False
         self.report = report
         self.say(N_("Shift closed. Z report saved to {path}"), path=path)

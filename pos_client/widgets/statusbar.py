@@ -22,3 +22,8 @@ HEALTH_WORDS: HealthWords = {
 
 class StatusBar(AppStatusBar):
     HEALTH_WORDS = HEALTH_WORDS
+
+    def more(self) -> list[tuple[str, str]]:
+        """The printer's trouble in plain words, receipts waiting, the drawer left open."""
+        printing = getattr(self.kit, "printing", None)
+        return printing.notes(self.kit.catalog) if printing is not None else []

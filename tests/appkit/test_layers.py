@@ -16,6 +16,7 @@ APPKIT = [
     "appkit.i18n",
     "appkit.keybar",
     "appkit.messages",
+    "appkit.printing",
     "appkit.progress",
     "appkit.result",
     "appkit.screen",

@@ -108,3 +108,18 @@ def test_scanpay_devices_script(capsys, tmp_path):
     out = capsys.readouterr().out
     assert "no serial ports or input devices found" in out  # this machine has none
     assert f"HID scanner/keyboard marks and layouts: {tmp_path / 'hid-devices.toml'}" in out
+
+
+def test_a_usb_receipt_printer_is_listed_with_its_usb_url(tmp_path, monkeypatch, capsys):
+    device = tmp_path / "sys/devices/usb1/1-2"
+    (device / "1-2:1.0").mkdir(parents=True)
+    (device / "idVendor").write_text("0416\n")
+    (device / "idProduct").write_text("5011\n")
+    usbmisc = tmp_path / "sys/class/usbmisc"
+    (usbmisc / "lp0").mkdir(parents=True)
+    (usbmisc / "lp0/device").symlink_to(device / "1-2:1.0")
+    monkeypatch.setattr("drivers.printer.transport.USBMISC", usbmisc)  # no USB here: sysfs made up
+    monkeypatch.setattr("drivers.printer.transport.DEV_USB", tmp_path / "dev/usb")
+    devices = list_devices(serial_by_id=tmp_path, input_source=MemoryInputSource([]))
+    [printer] = [d for d in devices if d.transport is Transport.USB_PRINTER]
+    assert printer.url == "usb://0416:5011" and printer.node == str(tmp_path / "dev/usb/lp0")

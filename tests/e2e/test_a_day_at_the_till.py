@@ -12,7 +12,10 @@ Everything is the real thing started the way a user starts it:
   window, typed on with ``tmux send-keys``;
 - the customer's phone: the wallet page in headless Chromium; its QR code is
   read from a screenshot by ``drivers.camera.decode`` and "scanned" by the
-  emulator, byte for byte as a scanner gun sends it.
+  emulator, byte for byte as a scanner gun sends it;
+- the receipt printer: the ESC/POS emulator on a pseudo-terminal, a ``serial://``
+  URL: every paid sale gives exactly one receipt carrying its payment number,
+  the refund its own, and the Z report comes out on paper as its file says.
 
 The day: the shift opened on the till; a sale of CNY 20.00, CNY 12.50 by
 points without a PIN and the rest in cash; a CNY 300.00 sale above the
@@ -41,6 +44,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from drivers.camera import decode
 from drivers.emulators.serial_scanner import SerialScannerEmulator
+from drivers.printer.emulator import PrinterEmulator
 from protocol.paycode import CodeKind, classify
 from terminal_sdk.config import load_config
 from terminal_sdk.journal import Journal
@@ -92,12 +96,13 @@ def test_a_day_at_the_till_matches_the_reconciliation_file(tmp_path: Path, chrom
     operator = Operator(server.url, token)
     live = LiveBackend("sqlite", server, operator, seeded)
     gun = SerialScannerEmulator(link=tmp_path / "scanner", suffix=b"\r")
+    printer = PrinterEmulator.pty(link=tmp_path / "printer")
     till_dir, pad_socket = tmp_path / "till", tmp_path / "pinpad.sock"
     config_file = tmp_path / "till.toml"
     config_file.write_text(
         f'[backend]\nurl = "{server.url}"\n\n[terminal]\ndata_dir = "{till_dir}"\n'
         f'language = "en"\n\n[devices]\nscanners = ["serial://{gun.path}?suffix=cr"]\n'
-        f'pinpad = "socket://{pad_socket}"\n'
+        f'pinpad = "socket://{pad_socket}"\nprinter = "{printer.url}?timeout=0.5"\n'
     )
     env = {
         **os.environ,
@@ -190,12 +195,14 @@ def test_a_day_at_the_till_matches_the_reconciliation_file(tmp_path: Path, chrom
             time.sleep(0.5)
         tmux.keys("F10", window="till")
         tmux.wait_for("Shift closed. Z report saved to", window="till")
+        printer.wait_for(lambda: any("Z REPORT" in r.text for r in printer.receipts), within=30)
         tmux.keys("Escape", "C-q", window="till")
         _wait_until_gone(tmux, "till")
     finally:
         phone.close()
         tmux.kill()
         gun.close()
+        printer.close()
 
     # What the till says: its journal and its Z report.
     config = load_config(config_file)
@@ -218,6 +225,18 @@ def test_a_day_at_the_till_matches_the_reconciliation_file(tmp_path: Path, chrom
     assert points["sales x2"] == "CNY 312.50" and points["refunds x1"] == "-CNY 50.00"
     assert points["expected"] == "CNY 262.50" and points["difference"] == "CNY 0.00"
     assert cash["sales x1"] == "CNY 7.50" and cash["difference"] == "CNY 0.00"
+
+    # What the printer printed: one receipt per paid sale, the refund's, the Z report as its file.
+    assert all(r.complete and r.cut for r in printer.receipts)
+    sales = [r for r in printer.receipts if r.lines[0].strip() == "SALE"]
+    assert sorted(r.qr_codes[0] for r in sales) == sorted([first, second])
+    assert [r.barcodes for r in sales] == [[first], [second]]
+    [refund_slip] = [r for r in printer.receipts if r.lines[0].strip() == "REFUND"]
+    assert refund_slip.qr_codes == [second] and "CNY 50.00" in refund_slip.text
+    [z_paper] = [r for r in printer.receipts if "Z REPORT" in r.text]
+    assert z_paper.lines == [line.rstrip() for line in z_report.rstrip("\n").split("\n")]
+    assert len(printer.receipts) == 4
+    assert printer.drawer_pulses == 1  # the cash part of the first sale
 
     # What the backend says: the merchant's reconciliation file for the day.
     out = tmp_path / "reconcile.csv"

@@ -72,6 +72,7 @@ class Tills:
         shift: bool = True,
         profile: QueryProfile = FAST,
         device_events: Any = None,
+        printer_poll_s: float = 0.2,
     ) -> PosApp:
         config = config or self.config()
         if enrolled:
@@ -85,6 +86,7 @@ class Tills:
             pad_opener=open_till_pad,
             device_events=device_events,
             health_interval_s=0.5,
+            printer_poll_s=printer_poll_s,
         )
 
 

@@ -39,6 +39,7 @@ def test_make_demo_pays_with_points_and_with_the_pin_on_the_virtual_pad(tmp_path
         outer.start("scripts/pos-demo; sleep 30", env)
         outer.wait_for("Type the amount, then scan", within=60)  # the sale screen, after settling
         outer.wait_for("PIN pad ✓")  # the virtual pad (the other window) has connected
+        outer.wait_for("printer ✓")  # and the printer emulator (the third)
         outer.keys("1", "2", ".", "5", "0", "Enter")
         outer.wait_for("Total CNY 12.50")
         outer.keys("F8")  # the demo key: the simulated scanner reads Li Wei's current code
@@ -53,6 +54,9 @@ def test_make_demo_pays_with_points_and_with_the_pin_on_the_virtual_pad(tmp_path
         outer.wait_for("Enter your PIN")
         outer.keys("1", "2", "3", "4", "5", "6", "Enter")
         outer.wait_for("Paid.")  # the pad tells the customer too
+        outer.keys("F12")  # to the receipt printer: each sale's receipt, as text
+        shown = outer.wait_for("Thank you!")
+        assert "[QR P" in shown and "TOTAL" in shown
         outer.keys("F12")
         shown = outer.wait_for("P A I D")
         assert "CNY 300.00" in shown
