@@ -3,12 +3,14 @@
 1. The new version goes into its own environment beside the running one and
    must load there (:mod:`kiosk.versions`). If it cannot, the upgrade ends
    here and the till was never stopped.
-2. The kiosk stops, so that no payment starts or runs during the switch.
-3. The running version settles every payment and refund left in doubt
+2. The payment service must answer, for what is in doubt to be settled.
+   While it does not, the upgrade waits, up to ``--wait`` seconds, and says
+   so; then it gives up, and the till, never stopped, runs on as it was.
+3. The kiosk stops, so that no payment starts or runs during the switch, and
+   the running version settles every payment and refund left in doubt
    (``scanpay-terminal settle`` as the kiosk's user: the code that wrote the
-   journal settles it). While the payment service cannot settle them the
-   upgrade waits, up to ``--wait`` seconds, and says so; then it gives up:
-   the old version starts again, nothing has changed, and the tech is told why.
+   journal settles it). If something stays in doubt, the old version starts
+   again, and the tech is told why.
 4. ``current`` moves to the new version in one rename, the new version's
    unit files are put in place, and the kiosk starts. If that fails,
    ``current`` moves back and the old version starts.
@@ -19,7 +21,10 @@ which nothing here touches.
 
 from __future__ import annotations
 
+import ssl
 import time
+import tomllib
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,9 +33,9 @@ from .install import place_files
 from .layout import Kind, Layout
 from .versions import Versions
 
-__all__ = ["settle_in_doubt", "upgrade"]
+__all__ = ["service_silence", "settle_in_doubt", "upgrade", "wait_for_service"]
 
-RETRY_S = 10.0  # between two attempts to settle while the payment service is away
+RETRY_S = 10.0  # between two looks at a payment service that does not answer
 
 
 def upgrade(
@@ -51,15 +56,13 @@ def upgrade(
     if new == old:
         host.say(f"{new.name} is running already: nothing to do.")
         return
+    wait_for_service(layout, host, wait_s=wait_s, sleep=sleep)
     host.system("systemctl", "stop", kind.unit)
     try:
-        settle_in_doubt(old, layout, host, wait_s=wait_s, sleep=sleep)
+        settle_in_doubt(old, layout, host)
     except KioskError as exc:
         host.system("systemctl", "start", kind.unit)
-        raise KioskError(
-            f"Not upgraded: {exc} The old version ({old.name}) runs again; nothing was changed. "
-            "Upgrade again once they are settled (--wait SECONDS waits for the payment service)."
-        ) from None
+        raise KioskError(f"Not upgraded: {exc} The old version ({old.name}) runs again.") from None
     try:
         versions.switch(new)
         switch_on(kind, layout, host, new)
@@ -78,31 +81,44 @@ def switch_on(kind: Kind, layout: Layout, host: Host, version: Path) -> None:
     host.system("systemctl", "start", kind.unit)
 
 
-def settle_in_doubt(
-    version: Path,
-    layout: Layout,
-    host: Host,
-    *,
-    wait_s: float,
-    sleep: Callable[[float], None] = time.sleep,
+def wait_for_service(
+    layout: Layout, host: Host, *, wait_s: float, sleep: Callable[[float], None] = time.sleep
 ) -> None:
-    """Settle what is in doubt with ``version``'s SDK; KioskError (why, in words) if it cannot."""
-    settle = [str(version / "bin" / "scanpay-terminal"), "--config", str(layout.config), "settle"]
+    """Return once the payment service answers; KioskError (why, in words) after ``wait_s``."""
     deadline = time.monotonic() + wait_s
-    while True:
-        host.say("  settling the payments and refunds left in doubt")
-        done = host.run(settle, as_user=True)
-        for line in (done.stdout + done.stderr).splitlines():
-            host.say(f"    {line}")
-        if done.returncode == 0:
-            return
+    while (why := service_silence(layout.config)) is not None:
         left = deadline - time.monotonic()
-        if done.returncode != 1:
-            raise KioskError("settling what is in doubt failed (see above).")
         if left <= 0:
             raise KioskError(
-                "payments or refunds are still in doubt, and the payment service cannot "
-                "settle them now (see above)."
+                f"Not upgraded: {why}, and payments in doubt are settled with it before an "
+                "upgrade. The till runs on as it was; upgrade again when the service is back "
+                "(or with --wait SECONDS)."
             )
-        host.say(f"  waiting for the payment service to settle them ({left:.0f} s left)")
+        host.say(f"  waiting: {why} ({left:.0f} s left)")
         sleep(min(RETRY_S, left))
+
+
+def service_silence(config: Path) -> str | None:
+    """None if the payment service in ``config`` answers; else why not, in words."""
+    try:
+        backend = tomllib.loads(config.read_text(encoding="utf-8")).get("backend", {})
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        return f"{config} cannot be read ({exc})"
+    url = str(backend.get("url", "http://127.0.0.1:8700")).rstrip("/")
+    try:
+        context = ssl.create_default_context(cafile=backend.get("ca_file") or None)
+        with urllib.request.urlopen(f"{url}/healthz", timeout=5, context=context):  # noqa: S310
+            return None
+    except (OSError, ValueError) as exc:
+        return f"the payment service at {url} does not answer ({exc})"
+
+
+def settle_in_doubt(version: Path, layout: Layout, host: Host) -> None:
+    """Settle what is in doubt with ``version``'s SDK; KioskError (why, in words) if it cannot."""
+    host.say("  settling the payments and refunds left in doubt")
+    settle = [str(version / "bin" / "scanpay-terminal"), "--config", str(layout.config), "settle"]
+    done = host.run(settle, as_user=True)
+    for line in (done.stdout + done.stderr).splitlines():
+        host.say(f"    {line}")
+    if done.returncode != 0:
+        raise KioskError("payments or refunds are still in doubt (see above).")
