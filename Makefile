@@ -54,6 +54,7 @@ bench: setup
 dist: setup
 	rm -rf dist
 	$(PY) -m pip wheel --no-deps --quiet --wheel-dir dist .
+	rm -rf build
 	cp deploy/install-kiosk dist/
 
 clean:

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .host import Host
+from .host import Host, KioskError
 from .layout import USER, Kind, Layout
 from .screen import Screen, foot_ini
-from .versions import Versions
+from .versions import Versions, version_name
 
 __all__ = ["PACKAGES", "InstallOptions", "install", "place_files", "shipped"]
 
@@ -41,6 +41,14 @@ class InstallOptions:
 
 def install(options: InstallOptions, layout: Layout, host: Host) -> None:
     kind = options.kind
+    versions = Versions(layout, host, options.python, options.pip_args)
+    running = versions.current()
+    wheel = options.wheel
+    if wheel is not None and running is not None and running.name != version_name(wheel):
+        raise KioskError(  # an install never skips the settling an upgrade does
+            f"{running.name} is installed: change it with scanpay-kiosk upgrade "
+            f"{wheel.name}, which settles the payments in doubt first."
+        )
     host.say(f"Installing the ScanPay kiosk ({kind.unit}) under {layout.root}")
     missing = [p for p in PACKAGES if not installed(host, p)]
     if missing:
@@ -49,7 +57,6 @@ def install(options: InstallOptions, layout: Layout, host: Host) -> None:
     add_user(host)
     version = None
     if options.wheel is not None:
-        versions = Versions(layout, host, options.python, options.pip_args)
         version = versions.prepare(options.wheel)
         versions.switch(version)
         versions.prune()
@@ -67,8 +74,8 @@ def install(options: InstallOptions, layout: Layout, host: Host) -> None:
     if not host.holds("systemctl", "is-enabled", "--quiet", kind.unit):
         host.system("systemctl", "enable", kind.unit)
     host.say(
-        f"Installed. Reboot (or: systemctl restart {kind.unit}): the till comes up on its "
-        "enrolment screen, or on its sale screen if it is enrolled."
+        f"Installed. Reboot (or: systemctl restart {kind.unit}): the app comes up full screen, "
+        "on its enrolment screen the first time."
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import zipfile
 from pathlib import Path
 
 from .host import Host, KioskError
@@ -26,13 +27,19 @@ READY = ".ready"  # written last into a version that passed the check
 
 
 def version_name(wheel: Path) -> str:
-    """``scanpay-0.2.0-py3-none-any.whl`` -> ``0.2.0-`` and the first 8 hex of its SHA-256."""
+    """``scanpay-0.2.0-py3-none-any.whl`` -> ``0.2.0-`` and 8 hex digits of a hash of what it
+    holds (its files' names and contents: the same code built twice is the same version)."""
     parts = wheel.name.split("-")
     if wheel.suffix != ".whl" or len(parts) != 5 or parts[0] != "scanpay":
         raise KioskError(f"{wheel.name} is not a ScanPay wheel (scanpay-VERSION-py3-none-any.whl)")
-    if not wheel.is_file():
-        raise KioskError(f"{wheel} does not exist")
-    return f"{parts[1]}-{hashlib.sha256(wheel.read_bytes()).hexdigest()[:8]}"
+    digest = hashlib.sha256()
+    try:
+        with zipfile.ZipFile(wheel) as files:
+            for name in sorted(files.namelist()):
+                digest.update(name.encode() + b"\0" + files.read(name))
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise KioskError(f"{wheel} cannot be read as a wheel: {exc}") from None
+    return f"{parts[1]}-{digest.hexdigest()[:8]}"
 
 
 class Versions:

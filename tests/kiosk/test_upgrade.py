@@ -12,13 +12,15 @@ upgrades it.
 from __future__ import annotations
 
 import socket
+import time
 from pathlib import Path
 
 import pytest
 
+from kiosk.versions import version_name
 from terminal_sdk.journal import PaymentEntry, SessionState
 from tests.harness import unique
-from tests.kiosk.conftest import Kiosk
+from tests.kiosk.conftest import REPO, Kiosk
 from tests.kiosk.wheels import rewrap
 
 
@@ -67,6 +69,25 @@ def closed_port() -> str:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return f"http://127.0.0.1:{s.getsockname()[1]}"
+
+
+def test_the_same_code_built_twice_is_the_same_version(wheel, tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = rewrap(wheel, "0.1.0", tmp_path / "a")
+    time.sleep(2)  # a zip keeps times to two seconds: the files' times differ
+    second = rewrap(wheel, "0.1.0", tmp_path / "b")
+    assert first.read_bytes() != second.read_bytes()
+    assert version_name(first) == version_name(second) == version_name(wheel)
+
+
+def test_an_install_does_not_replace_the_running_version(kiosk, wheels):
+    before = current(kiosk)
+    done = kiosk.run(str(REPO / "deploy/install-kiosk"), "--root", str(kiosk.root), "--wheel",
+                     str(wheels["new"]), "--pip-arg=--no-deps")  # fmt: skip
+    assert done.returncode == 1
+    assert f"{before} is installed: change it with scanpay-kiosk upgrade" in done.stderr
+    assert current(kiosk) == before and "Installing" not in done.stdout  # nothing was done
 
 
 def test_a_wheel_whose_code_does_not_load_is_refused_and_the_till_never_stops(kiosk, wheels):
