@@ -106,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         with tempfile.TemporaryDirectory(prefix="scanpay-wheel-") as built:
             wheel = None
-            if not args.no_venv:
+            if args.dry_run and not args.wheel and not args.no_venv:
+                host.say("  (dry run) the wheel would be built from this checkout and installed")
+            elif not args.no_venv:
                 wheel = args.wheel or build_wheel(host, Path(built), args.python)
             options = InstallOptions(
                 KINDS[args.kind], args.backend, args.lang or "", args.screen, wheel,

@@ -15,6 +15,7 @@ below foot, see :class:`~tests.kiosk.systemd.Keyboard`).
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sqlite3
 import time
@@ -38,6 +39,7 @@ def service(kiosk: Kiosk) -> Iterator[Service]:
     till = Service(kiosk.root / UNIT, kiosk.root, extra_env={"PYTHONPATH": DEPS})
     yield till
     till.stop()
+    shutil.rmtree(till.runtime, ignore_errors=True)
 
 
 def until(condition: Callable[[], Any], what: str, service: Service, within: float = 40.0) -> Any:

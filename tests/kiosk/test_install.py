@@ -97,6 +97,12 @@ def test_a_dry_run_shows_every_step_and_writes_nothing(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "write " in done.stdout and "systemctl enable" in done.stdout
     assert list(tmp_path.iterdir()) == []
+    whole = subprocess.run(  # without --no-venv: the wheel it would build is said, not built
+        [str(SCRIPT), "--root", str(tmp_path), "--dry-run"], capture_output=True, text=True,
+        timeout=60, env={**os.environ, "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert whole.returncode == 0 and "the wheel would be built" in whole.stdout, whole.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(
