@@ -99,9 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     if host.live and os.geteuid() != 0:
         print(f"{args.command}: run it as root (or with sudo)", file=sys.stderr)
         return 2
-    versions = Versions(layout, host, args.python, args.pip_arg)
     try:
         if args.command == "upgrade":
+            versions = Versions(layout, host, args.python, args.pip_arg)
             upgrade(args.wheel, layout, host, versions, wait_s=args.wait)
             return 0
         with tempfile.TemporaryDirectory(prefix="scanpay-wheel-") as built:
