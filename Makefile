@@ -5,9 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-DEBIAN_PACKAGES := libzbar0 postgresql chromium fonts-noto-cjk tmux wrk espeak-ng
+DEBIAN_PACKAGES := libzbar0 postgresql chromium fonts-noto-cjk tmux wrk espeak-ng cage foot grim xwayland python3-venv python3-pip
 
-.PHONY: demo test check lint typecheck bench setup clean pos-catalog pos-snapshots pda-catalog pda-snapshots sdk-catalog pinpad-catalog
+.PHONY: demo test check lint typecheck bench setup clean dist pos-catalog pos-snapshots pda-catalog pda-snapshots sdk-catalog pinpad-catalog
 
 $(STAMP): pyproject.toml
 	scripts/ensure-debian-packages $(DEBIAN_PACKAGES)
@@ -48,8 +48,17 @@ fuzz: setup
 bench: setup
 	$(PY) -m bench
 
+# The wheel a till installs or upgrades to, beside the script that installs it (README, "The till
+# as a kiosk"): copy dist/ to the till, then ./install-kiosk --wheel scanpay-*.whl, or for an
+# upgrade /opt/scanpay/current/bin/scanpay-kiosk upgrade scanpay-*.whl.
+dist: setup
+	rm -rf dist
+	$(PY) -m pip wheel --no-deps --quiet --wheel-dir dist .
+	rm -rf build
+	cp deploy/install-kiosk dist/
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
 
 # The POS's message catalog: pull the words out of the code (and appkit's), merge them into the .po files.
 pos-catalog: setup

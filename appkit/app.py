@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import events, work
 from textual.app import App
+from textual.filter import LineFilter
 from textual.reactive import reactive
 from textual.screen import Screen
 
@@ -32,7 +33,7 @@ from terminal_sdk.credentials import CredentialsMissing
 from terminal_sdk.heartbeat import HeartbeatLoop, safe_url
 from terminal_sdk.terminal import BackendHealth, Health, Terminal
 
-from .console import CHINESE_NEEDS_KIOSK, bare_console
+from .console import CHINESE_NEEDS_KIOSK, ConsoleGlyphs, bare_console
 from .devices import DeviceHub, DeviceStatus
 from .i18n import Catalog, current_language, language_from_locale, set_language
 from .messages import Scanned
@@ -89,6 +90,11 @@ class TerminalApp(App[None]):
         wanted = language_from_locale(config.terminal.language)
         self.chinese_refused = bare_console() and wanted == "zh"  # said once the app runs
         set_language("en" if bare_console() else wanted)
+        self.console_glyphs = [ConsoleGlyphs()] if bare_console() else []
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, and on the bare console the one that keeps to its font's glyphs."""
+        return [*super().get_line_filters(), *self.console_glyphs]
 
     # -- start-up --------------------------------------------------------------------------
 

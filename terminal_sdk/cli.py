@@ -88,6 +88,9 @@ async def _run(args: argparse.Namespace, config: TerminalConfig) -> int:
             return _shift(args, journal)
         finally:
             journal.close()
+    if args.command == "settle" and not config.journal_path.exists():
+        print("nothing to settle: this terminal has no journal yet")  # it has never paid
+        return 0
     async with Terminal.open(config) as terminal:
         if args.command == "status":
             health = await terminal.health()

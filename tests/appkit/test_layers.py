@@ -11,6 +11,7 @@ import pytest
 APPKIT = [
     "appkit.app",
     "appkit.cli",
+    "appkit.console",
     "appkit.devices",
     "appkit.enrol",
     "appkit.i18n",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from appkit.console import CHINESE_NEEDS_KIOSK
+from appkit.console import CHINESE_NEEDS_KIOSK, console_draws
 from pda_client.screens.orders import OrdersScreen
 
 from .pilot import wait_for, wait_for_screen, wait_for_text
@@ -23,5 +23,5 @@ async def test_on_the_bare_console_the_handheld_works_in_16_colours_ascii_and_en
         text = await wait_for_text(pilot, "1 Zhao Lei")
         assert app.console.color_system == "standard"
         assert "sim ok" in text
-        assert not any(ord(ch) > 0x7F and not 0x2500 <= ord(ch) <= 0x259F for ch in text), text
+        assert all(console_draws(ch) for ch in text), text  # every glyph in the console's font
         assert CHINESE_NEEDS_KIOSK in [n.message for n in app._notifications]

@@ -26,6 +26,8 @@ def test_enrol_status_settle_and_shift(backend_sqlite, tmp_path):
     )
     status = run(config, "status")
     assert status.returncode == 2 and "not enrolled" in status.stderr
+    nothing = run(config, "settle")  # what an upgrade of a till not enrolled yet runs
+    assert nothing.returncode == 0 and "nothing to settle" in nothing.stdout
 
     wrong = run(config, "enrol", "--activation-code", "WRONG-CODE-123")
     assert wrong.returncode == 1 and "activation code is wrong" in wrong.stderr
