@@ -108,7 +108,9 @@ class PosApp(TerminalApp):
         if self.printing is not None:
             self.printing.start()
         if self.voice_problem:
-            self.notify(self.voice_problem, severity="error", timeout=10)
+            self.notify(
+                tr("voice: {problem}", problem=self.voice_problem), severity="error", timeout=10
+            )
         if self.pad is None and self.config.devices.pinpad:
             await self.open_pad(self.config.devices.pinpad)
         await self.open_scanners(self.device_events)

@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return asyncio.run(_run(args.url, args.drawer))
     except BadPrinterUrl as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc.en} / {exc.zh}\n{exc.detail}", file=sys.stderr)
         return 2
 
 

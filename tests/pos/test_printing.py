@@ -157,3 +157,20 @@ async def test_the_cash_given_shows_the_change_and_both_are_on_the_receipt(tills
     assert "Cash given" in cash_sale.text and "CNY 10.00" in cash_sale.text
     assert "Change" in cash_sale.text and "CNY 3.00" in cash_sale.text
     assert cash_sale.qr_codes == []  # nothing to refund by code
+
+
+async def test_a_bad_printer_or_voice_url_is_said_in_plain_words_and_the_till_still_sells(tills):
+    member = tills.backend.member(points=10_000)
+    settings = tills.config(lang="zh")
+    settings.devices.printer = "lpt:/dev/lp0"
+    settings.devices.voice = "espeak:?lang=fr"
+    app = await tills.app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, SaleScreen, within=15)
+        await wait_for_text(pilot, "打印机：地址无效")
+        assert any(n.startswith("语音播报：") and "lang=fr" in n for n in notes(app))
+        await pilot.press(*"5", "enter")
+        scan(app, member.code())
+        result = await wait_for_screen(pilot, ResultScreen)
+        assert result.result.paid  # the receipt waits in the queue for a printer that works
+        assert len(app.printing.queue.waiting()) == 1
