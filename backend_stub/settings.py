@@ -52,6 +52,12 @@ class Settings:
     activation_ttl_s: float = _setting(86400.0, "seconds an activation code stays valid")
     busy_timeout_ms: int = _setting(5000, "wait for a database lock before answering SERVICE_BUSY")
     pool_size: int = _setting(10, "database connections per instance (PostgreSQL)")
+    commit_batch: int = _setting(
+        64, "SQLite: terminal requests that may share one commit and fsync (1: each commits alone)"
+    )
+    commit_batch_s: float = _setting(
+        0.005, "SQLite: a shared commit stops taking in requests after this long"
+    )
     sweep_interval_s: float = _setting(
         1.0, "how often the sweeper closes trades past their PIN deadline"
     )

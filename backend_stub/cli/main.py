@@ -28,6 +28,7 @@ from backend_stub.settings import Settings, add_setting_flags, database_url_for,
 from backend_stub.storage import keys
 from backend_stub.storage.backup import backup_sqlite
 from backend_stub.storage.db import Database
+from backend_stub.storage.group_commit import CommitDrill
 from backend_stub.storage.migrate import upgrade
 from protocol.models import TerminalKind
 
@@ -41,7 +42,11 @@ log = logging.getLogger("scanpay")
 
 
 def open_backend(
-    data_dir: Path, database_url: str | None, settings: Settings, clock: Clock | None = None
+    data_dir: Path,
+    database_url: str | None,
+    settings: Settings,
+    clock: Clock | None = None,
+    drill: CommitDrill | None = None,
 ) -> Backend:
     """Connect, migrate, and make sure the shared keys exist."""
     if not database_url:
@@ -50,6 +55,9 @@ def open_backend(
         database_url_for(data_dir, database_url),
         busy_timeout_ms=settings.busy_timeout_ms,
         pool_size=settings.pool_size,
+        batch=settings.commit_batch,
+        batch_s=settings.commit_batch_s,
+        drill=drill,
     )
     upgrade(db)
     backend = Backend(db, settings, clock or SystemClock())
@@ -227,6 +235,14 @@ def _parser() -> argparse.ArgumentParser:
         help="tests and drills only: add the seconds written in PATH to the clock, read again "
         "whenever the file changes (off by default)",
     )
+    serve.add_argument(
+        "--commit-drill-file",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="tests and drills only: hold a shared SQLite commit when PATH says so, "
+        "to kill the server there (storage.group_commit.CommitDrill; off by default)",
+    )
     add_setting_flags(serve)
 
     seed_demo = command(
@@ -288,7 +304,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"scanpay-backend: --clock-offset-file: {exc}", file=sys.stderr)
         return 2
     try:
-        backend = open_backend(args.data, url, settings, clock)
+        drill_file: Path | None = getattr(args, "commit_drill_file", None)
+        drill = CommitDrill(drill_file) if drill_file is not None else None
+        backend = open_backend(args.data, url, settings, clock, drill)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         print(f"scanpay-backend: cannot open the database: {reason}", file=sys.stderr)
