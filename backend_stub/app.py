@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -18,10 +19,9 @@ from backend_stub.api.plain import install_error_handlers
 from backend_stub.api.routing import routing_router
 from backend_stub.api.terminal import REQUEST_MODELS, terminal_router
 from backend_stub.gateway.body_limit import BodyLimit
-from backend_stub.jobs.sweeper import Sweeper
+from backend_stub.jobs.leader import BackgroundJobs
 from backend_stub.observability.instrument import Instrument
 from backend_stub.observability.metrics import REGISTRY, PoolCollector
-from backend_stub.routing.monitor import ChannelMonitor
 from backend_stub.wallet.page import install_wallet_page
 
 from .context import Backend
@@ -29,23 +29,26 @@ from .context import Backend
 __all__ = ["create_app"]
 
 
-def create_app(backend: Backend, *, sweeper: bool = True, access_log: bool = False) -> FastAPI:
+def create_app(
+    backend: Backend,
+    *,
+    sweeper: bool = True,
+    access_log: bool = False,
+    jobs_lock: Path | None = None,
+) -> FastAPI:
+    """``jobs_lock``: a worker of ``serve --workers N`` runs the background jobs only while it
+    holds this lock (:mod:`backend_stub.jobs.leader`)."""
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        worker = Sweeper(backend) if sweeper else None
-        monitor = ChannelMonitor(backend) if sweeper else None
+        jobs = BackgroundJobs(backend, sweeper=sweeper, lock=jobs_lock)
         pools = PoolCollector(backend)
         REGISTRY.register(pools)
-        backend.db.start_checkpointer()
-        for thread in (worker, monitor):
-            if thread is not None:
-                thread.start()
+        jobs.start()
         try:
             yield
         finally:
-            for thread in (worker, monitor):
-                if thread is not None:
-                    thread.stop()
+            jobs.stop()
             REGISTRY.unregister(pools)
             backend.channels.close()
             backend.limits.close()

@@ -33,7 +33,7 @@ from backend_stub.storage.migrate import upgrade
 from protocol.models import TerminalKind
 
 from . import routing as cli_routing
-from . import seed
+from . import seed, workers
 from .cod import add_cod_commands
 
 __all__ = ["main", "open_backend"]
@@ -75,11 +75,25 @@ def _serve(backend: Backend, args: argparse.Namespace) -> int:
 
     from backend_stub.app import create_app
 
-    where = "PostgreSQL" if not backend.db.is_sqlite else backend.db.url.removeprefix("sqlite:///")
-    print(f"ScanPay backend on http://{args.host}:{args.port}  (database: {where})", flush=True)
-    print(f"Customer wallet page: http://{args.host}:{args.port}/wallet", flush=True)
-    uvicorn.run(
-        create_app(backend, access_log=args.access_log),
+    sockets = None
+    if args.listen_fd is not None:  # a worker of `serve --workers N`
+        workers.die_with_parent(args.parent_pid)
+        sockets = [workers.listening_socket(args.listen_fd)]
+    else:
+        where = (
+            "PostgreSQL" if not backend.db.is_sqlite else backend.db.url.removeprefix("sqlite:///")
+        )
+        processes = f", {args.workers} worker processes" if args.workers > 1 else ""
+        print(
+            f"ScanPay backend on http://{args.host}:{args.port}  (database: {where}{processes})",
+            flush=True,
+        )
+        print(f"Customer wallet page: http://{args.host}:{args.port}/wallet", flush=True)
+        if args.workers > 1:
+            backend.db.dispose()  # the workers open their own
+            return workers.run_workers(args.argv, args.host, args.port, args.workers)
+    config = uvicorn.Config(
+        create_app(backend, access_log=args.access_log, jobs_lock=args.jobs_lock),
         host=args.host,
         port=args.port,
         log_level=args.log_level.lower(),
@@ -89,7 +103,9 @@ def _serve(backend: Backend, args: argparse.Namespace) -> int:
         forwarded_allow_ips=args.forwarded_allow_ips,
         timeout_graceful_shutdown=10,
     )
-    return 0
+    server = uvicorn.Server(config)
+    server.run(sockets=sockets)
+    return 0 if server.started else 3
 
 
 def _backup(backend: Backend, args: argparse.Namespace) -> int:
@@ -206,6 +222,17 @@ def _parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
     )
     serve.add_argument("--port", type=int, default=8700, help="port (default 8700)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="server processes sharing the port and the database (default 1; about one per "
+        "core); the background jobs run in one of them",
+    )
+    serve.add_argument("--listen-fd", type=int, default=None, help=argparse.SUPPRESS)
+    serve.add_argument("--jobs-lock", type=Path, default=None, help=argparse.SUPPRESS)
+    serve.add_argument("--parent-pid", type=int, default=0, help=argparse.SUPPRESS)
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.add_argument(
         "--access-log", action="store_true", help="log every request (method, route, status, code)"
@@ -288,7 +315,12 @@ def _clock(args: argparse.Namespace) -> Clock:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
+    args.argv = argv  # serve --workers starts itself again with these
+    if getattr(args, "workers", 1) < 1:
+        print("scanpay-backend: --workers must be 1 or more", file=sys.stderr)
+        return 2
     configure_logging(getattr(args, "log_level", "info"), getattr(args, "log_format", "text"))
     if getattr(args, "log_level", "info") != "debug":
         logging.getLogger("alembic").setLevel(logging.WARNING)
