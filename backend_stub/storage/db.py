@@ -31,8 +31,11 @@ never appear in errors or logs.
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -80,6 +83,8 @@ class Database:
         self.engine: Engine = _make_engine(url, busy_timeout_ms, pool_size)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._writer = threading.Lock() if self.is_sqlite else None
+        file = self.engine.url.database if self.is_sqlite else None
+        self._writer_file = _WriterFile(file) if file and file != ":memory:" else None
         self._checkpointer: _Checkpointer | None = None
         self.group: GroupCommit | None = None
         if self.is_sqlite and batch > 1:
@@ -112,10 +117,17 @@ class Database:
         if self._writer is None:
             yield
             return
+        deadline = time.monotonic() + self.busy_timeout_ms / 1000
         if not self._writer.acquire(timeout=self.busy_timeout_ms / 1000):
             raise DatabaseBusy("another request held the database too long")
         try:
-            yield
+            if self._writer_file is not None and not self._writer_file.acquire(deadline):
+                raise DatabaseBusy("another process held the database too long")
+            try:
+                yield
+            finally:
+                if self._writer_file is not None:
+                    self._writer_file.release()
         finally:
             self._writer.release()
 
@@ -141,6 +153,44 @@ class Database:
     def dispose(self) -> None:
         self.stop_checkpointer()
         self.engine.dispose()
+        if self._writer_file is not None:
+            self._writer_file.close()
+
+
+class _WriterFile:
+    """SQLite: the writers of every process on one file queue on a lock file beside it.
+
+    SQLite's own busy handler sleeps 1, 2, 5, 10, ... 100 ms between tries, so
+    a writer of another process (``serve --workers``) waited far longer than
+    the lock was held (a p99 of 1.9 s at 32 terminals on two workers,
+    measured 2026-12-04); trying ``flock`` every 0.1-1 ms waits about as long
+    as the holder holds it. Writers that do not take it (another program) are
+    still kept apart by SQLite's lock.
+    """
+
+    def __init__(self, database: str) -> None:
+        self._fd = os.open(f"{database}-writer", os.O_RDWR | os.O_CREAT, 0o600)
+        self._closed = False
+
+    def acquire(self, deadline: float) -> bool:
+        pause = 0.0001
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
+            time.sleep(pause)
+            pause = min(2 * pause, 0.001)
+
+    def release(self) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            os.close(self._fd)
 
 
 class _Checkpointer(threading.Thread):
