@@ -17,8 +17,8 @@ request's transaction is a *unit* (a function of the connection) handed to
 - No caller gets its result before the commit is durable. If the commit
   fails, every unit of the batch gets :class:`CommitFailed` (the terminal is
   told to query: what happened is not known). If SQLite ended the
-  transaction by itself (a full disk, an I/O error), the units already run
-  in it get :class:`CommitFailed` too.
+  transaction by itself (a full disk, an I/O error), so do all of the
+  batch's units but the one that met the error (which gets its own).
 
 Units run in the leader's thread, in order, on one connection, under the
 writer lock that :meth:`~.db.Database.write` takes too, each in a copy of its
