@@ -63,10 +63,11 @@ def until(condition: Callable[[], object], within: float = 15.0) -> None:
         time.sleep(0.1)
 
 
-@pytest.fixture
-def two_workers(tmp_path: Path) -> Iterator[LiveBackend]:
+@pytest.fixture(scope="module")
+def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveBackend]:
     settings = {**TEST_SETTINGS, "pin_deadline_s": 1, "sweep_interval_s": 0.1}
-    server = BackendServer(tmp_path / "data", None, settings, flags=["--workers", "2"])
+    data = tmp_path_factory.mktemp("two-workers")
+    server = BackendServer(data, None, settings, flags=["--workers", "2"])
     seeded, token = seed_and_token(server)
     server.start()
     live = LiveBackend("sqlite", server, Operator(server.url, token), seeded)
