@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -22,7 +23,7 @@ from backend_stub.api.terminal import REQUEST_MODELS, terminal_router
 from backend_stub.console.page import install_console
 from backend_stub.gateway.body_limit import BodyLimit
 from backend_stub.gateway.text import StorableText
-from backend_stub.jobs.sweeper import Sweeper
+from backend_stub.jobs.leader import BackgroundJobs
 from backend_stub.observability.instrument import Instrument
 from backend_stub.observability.metrics import (
     REGISTRY,
@@ -31,7 +32,6 @@ from backend_stub.observability.metrics import (
     PoolCollector,
 )
 from backend_stub.payments import fleet
-from backend_stub.routing.monitor import ChannelMonitor
 from backend_stub.wallet.page import install_wallet_page
 
 from .context import Backend
@@ -44,25 +44,28 @@ def fleet_figures(backend: Backend) -> FleetFigures:
         return fleet.figures(conn, backend.now_ms(), backend.settings)
 
 
-def create_app(backend: Backend, *, sweeper: bool = True, access_log: bool = False) -> FastAPI:
+def create_app(
+    backend: Backend,
+    *,
+    sweeper: bool = True,
+    access_log: bool = False,
+    jobs_lock: Path | None = None,
+) -> FastAPI:
+    """``jobs_lock``: a worker of ``serve --workers N`` runs the background jobs only while it
+    holds this lock (:mod:`backend_stub.jobs.leader`)."""
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        worker = Sweeper(backend) if sweeper else None
-        monitor = ChannelMonitor(backend) if sweeper else None
+        jobs = BackgroundJobs(backend, sweeper=sweeper, lock=jobs_lock)
         pools = PoolCollector(backend)
         REGISTRY.register(pools)
         terminals = FleetCollector(lambda: fleet_figures(backend))
         REGISTRY.register(terminals)
-        backend.db.start_checkpointer()
-        for thread in (worker, monitor):
-            if thread is not None:
-                thread.start()
+        jobs.start()
         try:
             yield
         finally:
-            for thread in (worker, monitor):
-                if thread is not None:
-                    thread.stop()
+            jobs.stop()
             REGISTRY.unregister(pools)
             REGISTRY.unregister(terminals)
             backend.channels.close()

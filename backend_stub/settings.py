@@ -58,6 +58,12 @@ class Settings:
         30.0, "seconds between a terminal's heartbeats; three missed and it is offline"
     )
     heartbeat_keep_s: float = _setting(86400.0, "how long heartbeats are kept (the latest always)")
+    commit_batch: int = _setting(
+        64, "SQLite: terminal requests that may share one commit and fsync (1: each commits alone)"
+    )
+    commit_batch_s: float = _setting(
+        0.005, "SQLite: a shared commit stops taking in requests after this long"
+    )
     sweep_interval_s: float = _setting(
         1.0, "how often the sweeper closes trades past their PIN deadline"
     )

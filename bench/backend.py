@@ -17,6 +17,15 @@ For SQLite (WAL, ``synchronous=FULL``) and then PostgreSQL (``fsync=on``,
   machine's speed drifts from one minute to the next, so echo and pay run
   back to back ``--rounds`` times and each figure is the median of its rounds.
 
+Then the group commit's and the workers' figures (issue 25), each beside
+its peer on the same database, the two servers taking turns round after
+round (each figure the median of its rounds): pay at one client on the
+default server (group commit on) and on a server with ``--commit-batch 1``
+(off); pay at the top level on one worker and on ``serve --workers 2``. On
+SQLite those two rates are also set against the raw commit ceiling,
+measured again before each of their rounds (the disk's speed drifts too),
+with how many requests shared each commit (from the server's ``/metrics``).
+
 The requests are prepared before the clock starts: members and their
 payment codes are made in the database directly (each member pays at most 8
 times, under the built-in risk rule of 10 no-PIN payments a day), and every
@@ -35,8 +44,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
+import re
 import shutil
 import sqlite3
 import statistics
@@ -44,6 +55,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +63,7 @@ from typing import Any
 if not __package__:
     raise SystemExit("run me as: python -m bench.backend")
 
+import httpx
 import psycopg
 
 from backend_stub.payments.terminals import create_terminal
@@ -198,17 +211,9 @@ def _bodies_needed(best_rate: float, seconds: float) -> int:
     return int(best_rate * seconds * 1.6) + 500
 
 
-def _echo_then_pay(
-    url: str, load: Load, work: Path, level: int, seconds: float, best: float
-) -> tuple[Result, Result]:
-    """One round at ``level`` clients: signed echo, then signed pay, each on a settled database."""
-    threads = min(level, 2)
-    count = _bodies_needed(best, seconds)
-    echo_bodies = [_signed(load.terminals[i % level], {}) for i in range(count)]
-    write_bodies(work / "echo", echo_bodies, threads)
-    load.settle()
-    echo = wrk(url + "/v1/echo", str(work / "echo"), level, seconds, '"code":"OK"')
-    codes = load.take_codes(_bodies_needed(echo.rate, seconds))
+def _pay(url: str, load: Load, work: Path, level: int, seconds: float, rate: float) -> Result:
+    """A signed no-PIN pay run at ``level`` clients, on a settled database (bodies for ``rate``)."""
+    codes = load.take_codes(_bodies_needed(rate, seconds))
     pay_bodies = [
         _signed(
             load.terminals[i % level],
@@ -216,32 +221,91 @@ def _echo_then_pay(
         )
         for i, code in enumerate(codes)
     ]
-    write_bodies(work / "pay", pay_bodies, threads)
+    write_bodies(work / "pay", pay_bodies, min(level, 2))
     load.settle()
-    pay = wrk(url + "/v1/pay", str(work / "pay"), level, seconds, '"state":"SUCCESS"')
-    return echo, pay
+    return wrk(url + "/v1/pay", str(work / "pay"), level, seconds, '"state":"SUCCESS"')
+
+
+def _echo_then_pay(
+    url: str, load: Load, work: Path, level: int, seconds: float, best: float
+) -> tuple[Result, Result]:
+    """One round at ``level`` clients: signed echo, then signed pay, each on a settled database."""
+    count = _bodies_needed(best, seconds)
+    echo_bodies = [_signed(load.terminals[i % level], {}) for i in range(count)]
+    write_bodies(work / "echo", echo_bodies, min(level, 2))
+    load.settle()
+    echo = wrk(url + "/v1/echo", str(work / "echo"), level, seconds, '"code":"OK"')
+    return echo, _pay(url, load, work, level, seconds, echo.rate)
+
+
+def side_by_side(
+    servers: dict[str, BackendServer],
+    load: Load,
+    work: Path,
+    level: int,
+    seconds: float,
+    rounds: int,
+    rate: float,
+    ceiling: Callable[[], float] | None = None,
+) -> tuple[dict[str, Result], float]:
+    """Pay at ``level`` on servers that differ in one way (same database), rounds interleaved.
+
+    The machine's speed drifts, so the servers take turns, round after round,
+    and each one's figures are the medians of its rounds. With ``ceiling``,
+    each round starts with it (the raw commit ceiling) and its median comes
+    back too (else 0).
+    """
+    runs: dict[str, list[Result]] = {name: [] for name in servers}
+    ceilings = []
+    for _ in range(max(1, rounds)):
+        if ceiling is not None:
+            ceilings.append(ceiling())
+        for name, server in servers.items():
+            runs[name].append(_pay(server.url, load, work, level, seconds, rate))
+    found = {name: median_of(results) for name, results in runs.items()}
+    return found, statistics.median(ceilings) if ceilings else 0.0
+
+
+def batching(server: BackendServer) -> tuple[float, float]:
+    """Shared commits so far and the request transactions in them (one worker's /metrics)."""
+    text = httpx.get(server.url + "/metrics", timeout=10).text
+    found = [
+        re.search(rf"^scanpay_commit_{name}_total (\S+)$", text, re.MULTILINE)
+        for name in ("batches", "batched_transactions")
+    ]
+    batches, units = (float(m.group(1)) if m else 0.0 for m in found)
+    return batches, units
 
 
 @dataclass
 class Measured:
-    """One database's figures: its commit ceiling, wrk against /healthz, echo and pay per level."""
+    """One database's figures: its commit ceiling, wrk against /healthz, echo and pay per level,
+    and the group commit's and the workers' side-by-side runs."""
 
     kind: str
     commits_per_s: float
     ceiling: Result
     levels: dict[int, tuple[Result, Result]]  # clients -> (echo, pay)
     verified: bool
+    per_commit: float = 0.0  # requests per shared commit in the pay runs at the top level
+    batching_off: tuple[Result, Result] | None = None  # 1 client: (batched, commit_batch 1)
+    workers: tuple[Result, Result] | None = None  # top level: (1 worker, 2 workers)
+    ceiling_beside: float = 0.0  # SQLite: the commit ceiling measured between the workers' rounds
 
 
 def run_database(
     kind: str,
-    server: BackendServer,
+    servers: dict[str, BackendServer],
     database_url: str,
     levels: list[int],
     seconds: float,
     commits_per_s: float,
     rounds_per_level: int,
+    commit_ceiling: Callable[[], float] | None = None,
 ) -> Measured:
+    """``servers``: "server" (the default), "two workers", and on SQLite "batching off";
+    ``commit_ceiling`` (SQLite) measures the raw commit ceiling before each workers' round."""
+    server = servers["server"]
     work = Path(tempfile.mkdtemp(prefix="scanpay-bench-"))
     load = Load(database_url, max(levels))
     try:
@@ -257,28 +321,83 @@ def run_database(
         best = ceiling.rate
         measured = Measured(kind, commits_per_s, ceiling, {}, verified=False)
         for level in levels:
+            before = batching(server)
             rounds = [
                 _echo_then_pay(server.url, load, work, level, seconds, best)
                 for _ in range(max(1, rounds_per_level))
             ]
+            after = batching(server)
             echo = median_of([e for e, _ in rounds])
             pay = median_of([p for _, p in rounds])
+            shared = after[1] - before[1]
+            per_commit = shared / (after[0] - before[0]) if shared else 0.0
             print(
                 f"  {level:>7}  {echo.rate:8.0f} {echo.p50_ms:6.2f}ms {echo.p99_ms:6.2f}ms   "
                 f"{pay.rate:8.0f} {pay.p50_ms:6.2f}ms {pay.p99_ms:6.2f}ms   "
                 f"{pay.rate / echo.rate:8.2f} {pay.p99_ms / echo.p99_ms:6.2f}"
                 f"   (rounds: {', '.join(f'{p.rate / e.rate:.2f}' for e, p in rounds)})"
+                + (f"  {per_commit:.1f} requests per commit" if per_commit else "")
             )
             measured.levels[level] = (echo, pay)
+            measured.per_commit = per_commit
             for name, result in (("echo", echo), ("pay", pay)):
                 if result.invalid:
                     print(f"    INVALID {name} run at {level}: {result.invalid}")
+        top_pay = measured.levels[max(levels)][1].rate
+        if "batching off" in servers:
+            on, off, _ = _compare(
+                "1 client, group commit on / off (commit_batch 1)",
+                {"on": server, "off": servers["batching off"]},
+                (load, work, 1, seconds, 2 * max(1, rounds_per_level)),
+                measured.levels[min(levels)][1].rate,
+            )
+            measured.batching_off = on, off
+        one, two, measured.ceiling_beside = _compare(
+            f"{max(levels)} clients, 1 worker / 2 workers (serve --workers 2)",
+            {"1": server, "2": servers["two workers"]},
+            (load, work, max(levels), seconds, max(1, rounds_per_level)),
+            2 * top_pay,
+            commit_ceiling,
+        )
+        measured.workers = one, two
         verified = server.run_cli("verify", check=False)
         measured.verified = verified.returncode == 0
         print(f"  verify after the run: {verified.stdout.strip().splitlines()[0]}")
         return measured
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _compare(
+    title: str,
+    servers: dict[str, BackendServer],
+    run: tuple[Load, Path, int, float, int],
+    rate: float,
+    ceiling: Callable[[], float] | None = None,
+) -> tuple[Result, Result, float]:
+    """Pay on two servers side by side (:func:`side_by_side`), printed: (first, second, the
+    median ceiling measured between rounds or 0)."""
+    load, work, level, seconds, rounds = run
+    for server in servers.values():
+        if server.process is None:
+            server.start()
+    try:
+        found, beside = side_by_side(servers, load, work, level, seconds, rounds, rate, ceiling)
+    finally:
+        for name in list(servers)[1:]:
+            servers[name].stop()
+    first, second = found.values()
+    if beside:
+        print(f"  fsync'd SQLite commits, one connection, between those rounds: {beside:.0f}/s")
+    print(
+        f"  pay, {title}: "
+        + "   ".join(
+            f"{name}: {r.rate:.0f}/s p50 {r.p50_ms:.2f} ms p99 {r.p99_ms:.2f} ms"
+            + (f" INVALID {r.invalid}" if r.invalid else "")
+            for name, r in found.items()
+        )
+    )
+    return first, second, beside
 
 
 def run(
@@ -295,43 +414,62 @@ def run(
     measured: list[Measured] = []
     if only in (None, "sqlite"):
         data = Path(tempfile.mkdtemp(prefix="scanpay-bench-sqlite-", dir=HERE.parent))
-        server = BackendServer(data, None, settings)
+        servers = _servers(data, None, settings, batching_off=True)
         try:
-            server.run_cli("seed-demo")
-            server.start()
+            servers["server"].run_cli("seed-demo")
+            servers["server"].start()
             print(f"\nSQLite (WAL, synchronous=FULL), {data}")
             ceiling = sqlite_commit_ceiling(data, 2.0)
             print(f"  fsync'd SQLite commits, one connection: {ceiling:8.0f} commits/s")
             url = f"sqlite:///{data / 'scanpay.db'}"
-            measured.append(run_database("SQLite", server, url, levels, seconds, ceiling, rounds))
+            again = functools.partial(sqlite_commit_ceiling, data, 1.5)
+            measured.append(
+                run_database("SQLite", servers, url, levels, seconds, ceiling, rounds, again)
+            )
         finally:
-            server.stop()
+            for server in servers.values():
+                server.stop()
             shutil.rmtree(data, ignore_errors=True)
     if only in (None, "postgresql"):
         postgres = PostgresServer(durable=True).start()
         data = Path(tempfile.mkdtemp(prefix="scanpay-bench-pg-"))
         try:
             url = postgres.create_database("scanpay_bench")
-            server = BackendServer(data, url, settings)
-            server.run_cli("seed-demo")
-            server.start()
+            servers = _servers(data, url, settings, batching_off=False)
+            servers["server"].run_cli("seed-demo")
+            servers["server"].start()
             try:
                 print("\nPostgreSQL (fsync=on, synchronous_commit=on), same machine")
                 ceiling = postgres_commit_ceiling(url, 2.0)
                 print(f"  PostgreSQL commits, one connection: {ceiling:8.0f} commits/s")
                 measured.append(
-                    run_database("PostgreSQL", server, url, levels, seconds, ceiling, rounds)
+                    run_database("PostgreSQL", servers, url, levels, seconds, ceiling, rounds)
                 )
             finally:
-                server.stop()
+                for server in servers.values():
+                    server.stop()
         finally:
             postgres.stop()
             shutil.rmtree(data, ignore_errors=True)
     return measured
 
 
+def _servers(
+    data: Path, url: str | None, settings: dict[str, Any], *, batching_off: bool
+) -> dict[str, BackendServer]:
+    """The servers of one database: the default one, its peers (started when their turn comes)."""
+    servers = {
+        "server": BackendServer(data, url, settings),
+        "two workers": BackendServer(data, url, settings, flags=["--workers", "2"]),
+    }
+    if batching_off:
+        servers["batching off"] = BackendServer(data, url, {**settings, "commit_batch": 1})
+    return servers
+
+
 def rows(seconds: float = 3.0, levels: tuple[int, ...] = (1, 8, 32)) -> list[Row]:
-    """For ``make bench``: pay beside echo at each level, SQLite and PostgreSQL (DESIGN.md 14)."""
+    """For ``make bench``: pay beside echo at each level, SQLite and PostgreSQL (DESIGN.md 14),
+    and the group commit's and the workers' figures beside their peers."""
     table: list[Row] = []
     for found in run(list(levels), seconds):
         where = f"backend, {found.kind}"
@@ -378,6 +516,53 @@ def rows(seconds: float = 3.0, levels: tuple[int, ...] = (1, 8, 32)) -> list[Row
                     valid and pay.p99_ms <= 2 * echo.p99_ms,
                 )
             )
+        table += _group_commit_rows(found, where, max(levels))
+    return table
+
+
+def _group_commit_rows(found: Measured, where: str, top: int) -> list[Row]:
+    """Issue 25's figures (DESIGN.md 14, raised 2026-12-03): against the ceiling and the peers."""
+    table: list[Row] = []
+    assert found.workers is not None
+    one, two = found.workers
+    if found.ceiling_beside:
+        for label, result in ((f"1 worker ({found.per_commit:.1f} per commit)", one),
+                              ("2 workers", two)):  # fmt: skip
+            table.append(
+                Row(
+                    f"{where}: signed durable pay/s, {top} concurrent, {label}",
+                    result.rate,
+                    "req/s",
+                    "fsync'd commits/s, one connection, measured between the rounds",
+                    found.ceiling_beside,
+                    ">= 0.25x the ceiling",
+                    not result.invalid and result.rate >= 0.25 * found.ceiling_beside,
+                )
+            )
+    if found.batching_off is not None:
+        on, off = found.batching_off
+        table.append(
+            Row(
+                f"{where}: pay p50, 1 terminal, group commit on",
+                on.p50_ms,
+                "ms",
+                "same database, a server with commit_batch 1 (off), turns taken",
+                off.p50_ms,
+                "<= 1.2x batching off",
+                not on.invalid and not off.invalid and on.p50_ms <= 1.2 * off.p50_ms,
+            )
+        )
+    table.append(
+        Row(
+            f"{where}: pay/s, {top} concurrent, serve --workers 2",
+            two.rate,
+            "req/s",
+            "one worker, same database, turns taken",
+            one.rate,
+            ">= 1.6x one worker",
+            not one.invalid and not two.invalid and two.rate >= 1.6 * one.rate,
+        )
+    )
     return table
 
 

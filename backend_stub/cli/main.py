@@ -28,11 +28,12 @@ from backend_stub.settings import Settings, add_setting_flags, database_url_for,
 from backend_stub.storage import keys
 from backend_stub.storage.backup import backup_sqlite
 from backend_stub.storage.db import Database
+from backend_stub.storage.group_commit import CommitDrill
 from backend_stub.storage.migrate import upgrade
 from protocol.models import TerminalKind
 
 from . import routing as cli_routing
-from . import seed
+from . import seed, workers
 from .cod import add_cod_commands
 from .fleet import add_fleet_commands
 
@@ -42,7 +43,11 @@ log = logging.getLogger("scanpay")
 
 
 def open_backend(
-    data_dir: Path, database_url: str | None, settings: Settings, clock: Clock | None = None
+    data_dir: Path,
+    database_url: str | None,
+    settings: Settings,
+    clock: Clock | None = None,
+    drill: CommitDrill | None = None,
 ) -> Backend:
     """Connect, migrate, and make sure the shared keys exist."""
     if not database_url:
@@ -51,6 +56,9 @@ def open_backend(
         database_url_for(data_dir, database_url),
         busy_timeout_ms=settings.busy_timeout_ms,
         pool_size=settings.pool_size,
+        batch=settings.commit_batch,
+        batch_s=settings.commit_batch_s,
+        drill=drill,
     )
     upgrade(db)
     backend = Backend(db, settings, clock or SystemClock())
@@ -68,11 +76,25 @@ def _serve(backend: Backend, args: argparse.Namespace) -> int:
 
     from backend_stub.app import create_app
 
-    where = "PostgreSQL" if not backend.db.is_sqlite else backend.db.url.removeprefix("sqlite:///")
-    print(f"ScanPay backend on http://{args.host}:{args.port}  (database: {where})", flush=True)
-    print(f"Customer wallet page: http://{args.host}:{args.port}/wallet", flush=True)
-    uvicorn.run(
-        create_app(backend, access_log=args.access_log),
+    sockets = None
+    if args.listen_fd is not None:  # a worker of `serve --workers N`
+        workers.die_with_parent(args.parent_pid)
+        sockets = [workers.listening_socket(args.listen_fd)]
+    else:
+        where = (
+            "PostgreSQL" if not backend.db.is_sqlite else backend.db.url.removeprefix("sqlite:///")
+        )
+        processes = f", {args.workers} worker processes" if args.workers > 1 else ""
+        print(
+            f"ScanPay backend on http://{args.host}:{args.port}  (database: {where}{processes})",
+            flush=True,
+        )
+        print(f"Customer wallet page: http://{args.host}:{args.port}/wallet", flush=True)
+        if args.workers > 1:
+            backend.db.dispose()  # the workers open their own
+            return workers.run_workers(args.argv, args.host, args.port, args.workers)
+    config = uvicorn.Config(
+        create_app(backend, access_log=args.access_log, jobs_lock=args.jobs_lock),
         host=args.host,
         port=args.port,
         log_level=args.log_level.lower(),
@@ -82,7 +104,9 @@ def _serve(backend: Backend, args: argparse.Namespace) -> int:
         forwarded_allow_ips=args.forwarded_allow_ips,
         timeout_graceful_shutdown=10,
     )
-    return 0
+    server = uvicorn.Server(config)
+    server.run(sockets=sockets)
+    return 0 if server.started else 3
 
 
 def _backup(backend: Backend, args: argparse.Namespace) -> int:
@@ -199,6 +223,17 @@ def _parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
     )
     serve.add_argument("--port", type=int, default=8700, help="port (default 8700)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="server processes sharing the port and the database (default 1; about one per "
+        "core); the background jobs run in one of them",
+    )
+    serve.add_argument("--listen-fd", type=int, default=None, help=argparse.SUPPRESS)
+    serve.add_argument("--jobs-lock", type=Path, default=None, help=argparse.SUPPRESS)
+    serve.add_argument("--parent-pid", type=int, default=0, help=argparse.SUPPRESS)
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.add_argument(
         "--access-log", action="store_true", help="log every request (method, route, status, code)"
@@ -227,6 +262,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="tests and drills only: add the seconds written in PATH to the clock, read again "
         "whenever the file changes (off by default)",
+    )
+    serve.add_argument(
+        "--commit-drill-file",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="tests and drills only: hold a shared SQLite commit when PATH says so, "
+        "to kill the server there (storage.group_commit.CommitDrill; off by default)",
     )
     add_setting_flags(serve)
 
@@ -274,7 +317,12 @@ def _clock(args: argparse.Namespace) -> Clock:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
+    args.argv = argv  # serve --workers starts itself again with these
+    if getattr(args, "workers", 1) < 1:
+        print("scanpay-backend: --workers must be 1 or more", file=sys.stderr)
+        return 2
     configure_logging(getattr(args, "log_level", "info"), getattr(args, "log_format", "text"))
     if getattr(args, "log_level", "info") != "debug":
         logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -290,7 +338,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"scanpay-backend: --clock-offset-file: {exc}", file=sys.stderr)
         return 2
     try:
-        backend = open_backend(args.data, url, settings, clock)
+        drill_file: Path | None = getattr(args, "commit_drill_file", None)
+        drill = CommitDrill(drill_file) if drill_file is not None else None
+        backend = open_backend(args.data, url, settings, clock, drill)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         print(f"scanpay-backend: cannot open the database: {reason}", file=sys.stderr)

@@ -12,7 +12,9 @@ In this order; steps 1-5 need no write lock, so a refused request costs little:
 4. The timestamp within 5 minutes -> else ``STALE_REQUEST``; the nonce's form.
 5. Validate with the request's pydantic model -> ``BAD_REQUEST`` naming the field
    (the nonce of a signed, fresh request is used up all the same).
-6. In the request's one write transaction: the rate limits
+6. In the request's one write transaction (``Database.transaction``: on
+   SQLite it may share its commit with other requests', each in a savepoint
+   of its own; no answer leaves before the commit is on disk): the rate limits
    (:mod:`backend_stub.gateway.rate_limits` -> ``SERVICE_BUSY`` with ``retry_after_s``);
    the nonce, inserted into the ``nonces`` table, unique per terminal, so
    every instance sees it -> ``REPLAYED_REQUEST``. The same statement checks
@@ -324,41 +326,39 @@ def run_signed(
         except _Refused as refused:
             error = refused.error
             if refused.spends is not None:
-                terminal_id, ts = refused.terminal.id, body["timestamp"]
-                with backend.db.write() as conn:
-                    if not record_nonce(conn, terminal_id, refused.spends, ts):
-                        error = ApiError(ErrorCode.REPLAYED_REQUEST)
+                terminal_id, ts, spent = refused.terminal.id, body["timestamp"], refused.spends
+                if not backend.db.transaction(lambda c: record_nonce(c, terminal_id, spent, ts)):
+                    error = ApiError(ErrorCode.REPLAYED_REQUEST)
             return answer_error(error, nonce, now_ms, refused.terminal.secret, lang)
         secret = call.secret
         limited = backend.limits.before_transaction(call.terminal, now_ms)
         if limited is not None:
             RATE_LIMITED.labels(limited.scope).inc()
             return answer_error(limited, nonce, now_ms, secret, lang)
-        with backend.db.write() as conn:
+
+        def transaction(conn: Connection) -> tuple[ApiError | None, Result | Continue]:
             limited = backend.limits.in_transaction(conn, call.terminal, now_ms)
             if limited is not None:
                 RATE_LIMITED.labels(limited.scope).inc()
-                return answer_error(limited, nonce, now_ms, secret, lang)  # the count commits
+                return limited, None  # the count commits
             admitted = admit(conn, call, body["timestamp"], while_disabled)
             if isinstance(admitted, ApiError):
                 if admitted.code is not ErrorCode.REPLAYED_REQUEST:
                     backend.terminals.forget(call.terminal_id)
-                return answer_error(admitted, nonce, now_ms, secret, lang)
-            call = admitted
+                return admitted, None  # the count commits
             try:
                 with savepoint(conn, "scanpay_action"):
-                    result = action(conn, call, request)
+                    return None, action(conn, admitted, request)
             except ApiError as exc:
-                refused_error: ApiError | None = exc
-            else:
-                refused_error = None
-        # committed
+                return exc, None
+
+        refused_error, result = backend.db.transaction(transaction)
+        # committed (on SQLite perhaps with other requests' transactions: storage.group_commit)
         if refused_error is not None:
             return answer_error(refused_error, nonce, now_ms, secret, lang)
         if isinstance(result, Continue):
-            value = result.outside()
-            with backend.db.write() as conn:
-                result = result.then(conn, value)
+            value, then = result.outside(), result.then
+            result = backend.db.transaction(lambda conn: then(conn, value))
         return answer_ok(result, nonce, now_ms, secret)
     except _Unknown:
         return answer_error(ApiError(ErrorCode.UNKNOWN_TERMINAL), nonce, now_ms, "", lang)

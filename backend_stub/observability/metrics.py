@@ -153,6 +153,16 @@ class PoolCollector(Collector):
             size.add_metric([f"channel:{channel}"], self.backend.settings.channel_concurrency)
             rejected.add_metric([f"channel:{channel}"], refused.get(channel, 0))
         yield from (in_use, size, waiting, rejected)
+        group = self.backend.db.group
+        if group is not None:
+            yield CounterMetricFamily(
+                "scanpay_commit_batches", "SQLite commits made for shared batches", group.batches
+            )
+            yield CounterMetricFamily(
+                "scanpay_commit_batched_transactions",
+                "Request transactions committed in those batches (per batch: divide)",
+                group.units,
+            )
 
 
 def exposition() -> bytes:

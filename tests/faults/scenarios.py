@@ -8,6 +8,11 @@ and counts (:mod:`tests.faults.tally`):
 
 - ``backend killed``: the SQLite backend gets SIGKILL mid-load and is started
   again on the same port a second later (``kills`` times);
+- ``batch killed``: the same, but each SIGKILL lands while a shared commit
+  (group commit, several requests' transactions) is held at its commit by
+  the server's drill file (``--commit-drill-file``): once with the batch
+  written to disk and none of its requests answered yet, once with it about
+  to commit (``kills`` times each);
 - ``proxy``: the tills reach the backend through :class:`FaultProxy`, which
   delays, drops and cuts answers and loses requests at random;
 - ``clock``: every till is held mid-payment (a code shown but not scanned
@@ -63,8 +68,14 @@ class Lab:
         self._own_root = root is None
         self.clock_file = self.root / "clock-offset"
         self.clock_offset_s = 0.0
+        self.drill_file = self.root / "commit-drill"
         self.sqlite = BackendServer(
-            self.root / "sqlite", settings={"clock_offset_file": self.clock_file, **_SMS}
+            self.root / "sqlite",
+            settings={
+                "clock_offset_file": self.clock_file,
+                "commit_drill_file": self.drill_file,
+                **_SMS,
+            },
         )
         self.sqlite_operator: Operator | None = None
         self.postgres: PostgresServer | None = None
@@ -193,6 +204,50 @@ async def backend_killed(scale: Scale, lab: Lab) -> Tally:
     )
 
 
+async def batch_killed(scale: Scale, lab: Lab) -> Tally:
+    operator = await asyncio.to_thread(lab.start_sqlite)
+    server = lab.sqlite
+    held = lab.drill_file.with_name(lab.drill_file.name + ".held")
+    units = max(2, min(4, scale.tills // 2))  # requests that must share the held commit
+
+    async def kill_in_a_commit(stage: str) -> int:
+        """Hold the next batch of ``units`` at its commit, SIGKILL, restart: units it held."""
+        lab.drill_file.write_text(f"{stage} {units}\n")
+        await _until(held.exists, within=20)
+        had = int(held.read_text().split()[1]) if held.exists() else 0
+        if had:
+            await asyncio.to_thread(server.kill)
+        lab.drill_file.unlink(missing_ok=True)
+        held.unlink(missing_ok=True)
+        await asyncio.sleep(scale.down_s)
+        if had:
+            await asyncio.to_thread(server.start)
+        return had
+
+    async def damage(fleet: Fleet) -> dict[str, int]:
+        hits = {"SIGKILL, batch on disk, unanswered": 0, "SIGKILL, batch not committed": 0}
+        in_batches = 0
+        for _ in range(scale.kills):
+            for stage, hit in (("after", "SIGKILL, batch on disk, unanswered"),
+                               ("before", "SIGKILL, batch not committed")):  # fmt: skip
+                await asyncio.sleep(scale.seconds / (2 * scale.kills + 1))
+                had = await kill_in_a_commit(stage)
+                hits[hit] += 1 if had else 0
+                in_batches += had
+        await asyncio.sleep(scale.seconds / (2 * scale.kills + 1))
+        return {**hits, "requests in the killed batches": in_batches}
+
+    return await _scenario(
+        "batch killed",
+        scale,
+        lab,
+        server=server,
+        operator=operator,
+        terminal_urls=[server.url],
+        damage=damage,
+    )
+
+
 async def proxy_faults(scale: Scale, lab: Lab) -> Tally:
     operator = await asyncio.to_thread(lab.start_sqlite)
     server = lab.sqlite
@@ -268,6 +323,7 @@ async def postgres_restarted(scale: Scale, lab: Lab) -> Tally:
 
 SCENARIOS: dict[str, Callable[[Scale, Lab], Awaitable[Tally]]] = {
     "kill": backend_killed,
+    "batch": batch_killed,
     "proxy": proxy_faults,
     "clock": clock_moved,  # the SQLite backend's clock stays moved (runs on at the new time)
     "postgres": postgres_restarted,

@@ -18,7 +18,15 @@ from sqlalchemy import create_engine, text
 from terminal_sdk.journal import SessionState
 
 from .fleet import Fleet
-from .scenarios import Lab, Scale, backend_killed, clock_moved, postgres_restarted, proxy_faults
+from .scenarios import (
+    Lab,
+    Scale,
+    backend_killed,
+    batch_killed,
+    clock_moved,
+    postgres_restarted,
+    proxy_faults,
+)
 from .tally import Tally, count, table
 
 SCALE = Scale(tills=6, shoppers_each=2, seconds=5.0, kills=1, down_s=1.0, seed=7)
@@ -47,6 +55,15 @@ async def test_backend_killed_mid_load(lab: Lab):
     tally = await backend_killed(SCALE, lab)
     assert_nothing_lost_or_charged_twice(tally)
     assert tally.hits["paying at the kill"] > 0
+
+
+async def test_backend_killed_while_a_shared_commit_is_held_at_its_commit(lab: Lab):
+    tally = await batch_killed(SCALE, lab)
+    assert_nothing_lost_or_charged_twice(tally)
+    assert tally.hits["SIGKILL, batch on disk, unanswered"] == SCALE.kills
+    assert tally.hits["SIGKILL, batch not committed"] == SCALE.kills
+    assert tally.hits["requests in the killed batches"] >= 2 * 2 * SCALE.kills
+    assert tally.hits["queried"] > 0  # the tills of the written batch found out by query
 
 
 async def test_proxy_delays_drops_and_cuts(lab: Lab):

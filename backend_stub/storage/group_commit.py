@@ -1,0 +1,266 @@
+"""Group commit on SQLite: many requests' write transactions, one commit and one fsync.
+
+A commit with ``synchronous=FULL`` waits for the disk, and SQLite has one
+writer: one transaction per request makes the disk the ceiling. Here a
+request's transaction is a *unit* (a function of the connection) handed to
+:meth:`GroupCommit.run`:
+
+- Units queue. When no batch is being made, the first unit's own thread
+  becomes the *leader*: it takes the writer lock, ``BEGIN IMMEDIATE``, runs
+  the queued units one after the other, each in its own savepoint, and keeps
+  taking units that arrive meanwhile until the batch has ``max_units`` or has
+  run ``max_s``; then one ``COMMIT`` (one fsync) for all of them. Units that
+  arrive while it commits wait for the next batch, led by the first of them.
+  Nobody waits for company: a unit alone is a batch of one, at once.
+- A unit that raises is rolled back to its savepoint; the others go on. Its
+  caller gets the exception, as from a transaction of its own.
+- No caller gets its result before the commit is durable. If the commit
+  fails, every unit of the batch gets :class:`CommitFailed` (the terminal is
+  told to query: what happened is not known). If SQLite ended the
+  transaction by itself (a full disk, an I/O error), so do all of the
+  batch's units but the one that met the error (which gets its own).
+
+Units run in the leader's thread, in order, on one connection, under the
+writer lock that :meth:`~.db.Database.write` takes too, each in a copy of its
+caller's context variables. A unit must not open another write transaction
+itself (nor could it before: the writer lock is not re-entrant).
+
+:class:`CommitDrill` holds a batch open or committed-but-unanswered at the
+request of a file, so a test can SIGKILL the server at that moment.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.engine import Connection, Engine
+
+__all__ = ["CommitDrill", "CommitFailed", "GroupCommit"]
+
+T = TypeVar("T")
+log = logging.getLogger("scanpay.db")
+
+
+class CommitFailed(Exception):
+    """The batch this transaction was in did not commit, or may not have: ask again later."""
+
+
+class _Unit(Generic[T]):
+    __slots__ = ("context", "error", "lead", "result", "wake", "work")
+
+    def __init__(self, work: Callable[[Connection], T]) -> None:
+        self.work = work
+        self.context = contextvars.copy_context()
+        self.wake = threading.Event()
+        self.lead = False  # woken to lead the next batch, not with an outcome
+        self.result: T | None = None
+        self.error: BaseException | None = None
+
+    def outcome(self) -> T:
+        if self.error is not None:
+            raise self.error
+        return self.result  # type: ignore[return-value]
+
+
+class GroupCommit:
+    """Write transactions that share one commit (see the module's docstring).
+
+    ``writer()``: holds the lock every writer of this process takes (or raises,
+    nothing done); ``max_units``, ``max_s``: the caps of a batch.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        writer: Callable[[], AbstractContextManager[None]],
+        *,
+        max_units: int,
+        max_s: float,
+        drill: CommitDrill | None = None,
+    ) -> None:
+        self._engine = engine
+        self._writer = writer
+        self._max_units = max_units
+        self._max_s = max_s
+        self._drill = drill
+        self._mutex = threading.Lock()  # guards _queue and _leading; held for microseconds
+        self._queue: deque[_Unit[Any]] = deque()
+        self._leading = False  # a leader is at work; it wakes the next one when done
+        self.batches = 0
+        self.units = 0
+
+    def run(self, work: Callable[[Connection], T]) -> T:
+        """``work(conn)`` in a shared transaction; its result once the batch is on disk."""
+        unit = _Unit(work)
+        with self._mutex:
+            self._queue.append(unit)
+            lead = not self._leading
+            self._leading = True
+        if not lead:
+            unit.wake.wait()
+        if lead or unit.lead:
+            self._lead()
+        return unit.outcome()
+
+    def _take(self, batch: list[_Unit[Any]], started: float, *, timed: bool = True) -> list[Any]:
+        """Units from the queue that still fit in the batch (by count, and by time if ``timed``)."""
+        room = self._max_units - len(batch)
+        if room <= 0 or (timed and batch and time.perf_counter() - started >= self._max_s):
+            return []
+        with self._mutex:
+            return [self._queue.popleft() for _ in range(min(room, len(self._queue)))]
+
+    def _lead(self) -> None:
+        """Make one batch of the queue's head (this thread's own unit first), then hand over."""
+        batch: list[_Unit[Any]] = []
+        try:
+            self._make_batch(batch)
+        except BaseException as exc:  # a bug here: nobody may take a result not on disk
+            log.error("a batch of %d failed: %s", len(batch), type(exc).__name__, exc_info=exc)
+            _fail(batch, CommitFailed("the batch failed"))
+        finally:
+            with self._mutex:
+                if self._queue:
+                    successor = self._queue[0]
+                    successor.lead = True
+                    successor.wake.set()
+                else:
+                    self._leading = False
+            for unit in batch:
+                unit.wake.set()
+
+    def _make_batch(self, batch: list[_Unit[Any]]) -> None:
+        """Run and commit ``batch``; every unit in it ends with a result or an error."""
+        started = time.perf_counter()
+        batch += self._take(batch, started)
+        with ExitStack() as stack:
+            try:
+                stack.enter_context(self._writer())
+                conn = stack.enter_context(self._engine.connect())
+                conn.begin()
+            except Exception as exc:  # no lock, connection or BEGIN in time: nothing was done
+                _fail(batch, exc)
+                return
+            if not self._run_units(conn, batch, started):
+                _end(conn)
+                return
+            try:
+                conn.commit()
+            except Exception as exc:
+                log.error("a batch of %d failed to commit: %s", len(batch), type(exc).__name__)
+                _fail(batch, CommitFailed("the commit failed"))
+                _end(conn)
+                return
+        self.batches += 1
+        self.units += len(batch)
+        if self._drill is not None:
+            self._drill.after_commit(len(batch))
+
+    def _run_units(self, conn: Connection, batch: list[_Unit[Any]], started: float) -> bool:
+        """Each unit in its savepoint, taking arrivals while they fit. False: the batch is lost."""
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        drill = self._drill
+        if drill is not None:
+            drill.arm()
+        done = 0
+        while done < len(batch):
+            unit = batch[done]
+            done += 1
+            driver.execute("SAVEPOINT scanpay_unit")
+            try:
+                unit.result = unit.context.run(unit.work, conn)
+            except BaseException as exc:
+                unit.error = exc
+                if not _undo(driver):  # SQLite ended the whole transaction by itself
+                    _fail(batch, CommitFailed("the batch was rolled back"))
+                    return False
+            else:
+                driver.execute("RELEASE scanpay_unit")
+            while done == len(batch):
+                waiting = drill is not None and drill.wants_more(len(batch))
+                batch += self._take(batch, started, timed=not waiting)
+                if done < len(batch) or not waiting:
+                    break
+                time.sleep(0.005)  # the drill waits for company
+        if drill is not None:
+            drill.before_commit(len(batch))
+        return True
+
+
+def _undo(driver: Any) -> bool:
+    """Roll the unit back to its savepoint; False if the transaction itself is gone."""
+    if not driver.in_transaction:
+        return False
+    try:
+        driver.execute("ROLLBACK TO scanpay_unit")
+        driver.execute("RELEASE scanpay_unit")
+    except Exception:
+        return False
+    return True
+
+
+def _end(conn: Connection) -> None:
+    """After a failed batch: make sure the connection goes back to the pool out of it."""
+    driver = conn.connection.driver_connection
+    try:
+        if driver is not None and driver.in_transaction:  # a failed COMMIT may leave it open
+            driver.execute("ROLLBACK")
+    except Exception:
+        conn.invalidate()  # the pool will not hand it out again
+
+
+def _fail(units: list[_Unit[Any]], error: BaseException) -> None:
+    """Every unit not already failed gets ``error``, whatever result it had."""
+    for unit in units:
+        if unit.error is None:
+            unit.error = error
+
+
+class CommitDrill:
+    """Tests and drills only: hold a batch at its commit, as a file says, so it can be killed.
+
+    The file holds ``before N`` or ``after N``: the next batch waits until it
+    has N units (taking arrivals), then ``before``: holds before its COMMIT;
+    ``after``: commits, then holds before any of its units is answered. While
+    it holds, ``<file>.held`` says ``<pid> <units>``; it holds until the file
+    is gone. Read at every batch, only when the server is started with it.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._stage = ""
+        self._wanted = 0
+
+    def arm(self) -> None:
+        """Read the file at a batch's start."""
+        try:
+            stage, units = self.path.read_text().split()
+            self._stage, self._wanted = stage, int(units)
+        except (OSError, ValueError):
+            self._stage, self._wanted = "", 0
+
+    def wants_more(self, units: int) -> bool:
+        return units < self._wanted and self.path.exists()
+
+    def _hold(self, units: int) -> None:
+        self.path.with_name(self.path.name + ".held").write_text(f"{os.getpid()} {units}\n")
+        while self.path.exists():
+            time.sleep(0.01)
+
+    def before_commit(self, units: int) -> None:
+        if self._stage == "before":
+            self._hold(units)
+
+    def after_commit(self, units: int) -> None:
+        if self._stage == "after":
+            self._hold(units)

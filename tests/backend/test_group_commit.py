@@ -1,0 +1,159 @@
+"""Group commit on a real SQLite file: shared commits, and what each caller is told.
+
+Every unit here writes a row; what matters is which rows are on disk after,
+read through a new connection, against what each caller was told.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from backend_stub.storage.db import Database
+from backend_stub.storage.group_commit import CommitFailed
+
+SCHEMA = (
+    "CREATE TABLE parent (id INTEGER PRIMARY KEY)",
+    "CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
+    " parent_id INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)",
+)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    made = Database(f"sqlite:///{tmp_path / 'g.db'}", batch=64, batch_s=5.0)
+    with made.write() as conn:
+        for statement in SCHEMA:
+            conn.exec_driver_sql(statement)
+    try:
+        yield made
+    finally:
+        made.dispose()
+
+
+def on_disk(db: Database) -> set[str]:
+    with db.read() as conn:
+        return {row[0] for row in conn.execute(text("SELECT name FROM item"))}
+
+
+def insert(name: str, parent: int | None = None) -> Callable[[Connection], str]:
+    def work(conn: Connection) -> str:
+        conn.execute(
+            text("INSERT INTO item (name, parent_id) VALUES (:n, :p)"), {"n": name, "p": parent}
+        )
+        return name
+
+    return work
+
+
+def all_at_once(db: Database, works: list[Callable[[Connection], Any]]) -> list[Any]:
+    """Each work from its own thread, all queued while the writer lock is held elsewhere."""
+    outcomes: list[Any] = [None] * len(works)
+
+    def call(i: int) -> None:
+        try:
+            outcomes[i] = db.transaction(works[i])
+        except Exception as exc:
+            outcomes[i] = exc
+
+    with ThreadPoolExecutor(len(works)) as pool, db.write():  # nothing commits meanwhile
+        futures = [pool.submit(call, i) for i in range(len(works))]
+        assert db.group is not None
+        while len(db.group._queue) < len(works) - 1:  # one leads, waiting for the lock
+            threading.Event().wait(0.01)
+    for future in futures:
+        future.result()
+    return outcomes
+
+
+def test_transactions_queued_during_a_commit_share_the_next_one(db: Database):
+    names = [f"n{i}" for i in range(20)]
+    assert all_at_once(db, [insert(n) for n in names]) == names
+    assert on_disk(db) == set(names)
+    assert db.group is not None
+    assert db.group.units == 20 and db.group.batches <= 2  # the leader's own, then the rest
+
+
+def test_a_unit_that_raises_undoes_only_its_own_writes(db: Database):
+    def twice(conn: Connection) -> None:
+        insert("lost")(conn)
+        insert("a")(conn)  # already there: IntegrityError after "lost" was written
+
+    outcomes = all_at_once(db, [insert("a"), twice, insert("b")])
+    assert outcomes[0] == "a" and outcomes[2] == "b"
+    assert "UNIQUE" in str(outcomes[1])
+    assert on_disk(db) == {"a", "b"}
+
+
+def test_a_commit_that_fails_fails_every_unit_of_the_batch_and_keeps_none(db: Database):
+    # A deferred foreign key is checked by COMMIT itself: the whole batch's commit fails.
+    outcomes = all_at_once(db, [insert("a"), insert("orphan", parent=7), insert("b")])
+    assert all(isinstance(o, CommitFailed) for o in outcomes[1:])
+    assert on_disk(db) <= {"a"}  # the leader's own unit may have had a batch of its own
+    if outcomes[0] != "a":
+        assert isinstance(outcomes[0], CommitFailed) and on_disk(db) == set()
+
+
+def test_a_transaction_sqlite_ends_by_itself_fails_the_units_already_run(db: Database):
+    def ends_it(conn: Connection) -> None:
+        insert("c")(conn)
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        driver.execute("ROLLBACK")  # as SQLite does on a full disk or an I/O error
+        raise OSError("disk full")
+
+    outcomes = all_at_once(db, [insert("a"), insert("b"), ends_it, insert("d")])
+    assert isinstance(outcomes[2], OSError)
+    assert all(isinstance(o, CommitFailed) for o in outcomes[1:2] + outcomes[3:])
+    assert on_disk(db) <= {"a"}
+
+
+def test_a_batch_takes_no_more_than_its_cap(tmp_path: Path):
+    db = Database(f"sqlite:///{tmp_path / 'cap.db'}", batch=4, batch_s=5.0)
+    try:
+        with db.write() as conn:
+            conn.exec_driver_sql(SCHEMA[1].replace(" REFERENCES parent (id)", ""))
+        names = [f"n{i}" for i in range(13)]
+        assert all_at_once(db, [insert(n) for n in names]) == names
+        assert db.group is not None and db.group.batches >= 4  # 13 in batches of 4 at most
+        assert on_disk(db) == set(names)
+    finally:
+        db.dispose()
+
+
+def test_a_unit_runs_in_its_callers_context(db: Database):
+    who: contextvars.ContextVar[str] = contextvars.ContextVar("who", default="nobody")
+    outcomes: list[str] = []
+
+    def caller(i: int) -> None:
+        who.set(f"caller {i}")
+        outcomes.append(db.transaction(lambda conn: who.get()))
+
+    threads = [threading.Thread(target=caller, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == sorted(f"caller {i}" for i in range(8))
+
+
+def test_without_batching_a_transaction_is_a_plain_write(tmp_path: Path):
+    db = Database(f"sqlite:///{tmp_path / 'plain.db'}", batch=1)
+    try:
+        assert db.group is None
+        with db.write() as conn:
+            conn.exec_driver_sql(SCHEMA[1].replace(" REFERENCES parent (id)", ""))
+        assert db.transaction(insert("x")) == "x"
+        with pytest.raises(ValueError):
+            db.transaction(lambda conn: (insert("y")(conn), int("not a number")))
+        assert on_disk(db) == {"x"}
+    finally:
+        db.dispose()
