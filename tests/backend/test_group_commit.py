@@ -7,7 +7,10 @@ read through a new connection, against what each caller was told.
 from __future__ import annotations
 
 import contextvars
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,7 +20,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from backend_stub.storage.db import Database
+from backend_stub.storage.db import Database, DatabaseBusy
 from backend_stub.storage.group_commit import CommitFailed
 
 SCHEMA = (
@@ -155,5 +158,56 @@ def test_without_batching_a_transaction_is_a_plain_write(tmp_path: Path):
         with pytest.raises(ValueError):
             db.transaction(lambda conn: (insert("y")(conn), int("not a number")))
         assert on_disk(db) == {"x"}
+    finally:
+        db.dispose()
+
+
+HOLD_THE_WRITER_FILE = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+sys.stdin.read()  # until the test closes our stdin
+"""
+
+
+def test_a_writer_of_another_process_is_waited_for_until_the_deadline_then_busy(tmp_path):
+    path = tmp_path / "w.db"
+    db = Database(f"sqlite:///{path}", busy_timeout_ms=300)
+    with db.write() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+
+    def other_process() -> subprocess.Popen[str]:
+        holder = subprocess.Popen(
+            [sys.executable, "-c", HOLD_THE_WRITER_FILE, f"{path}-writer"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        return holder
+
+    try:
+        holder = other_process()
+        started = time.monotonic()
+        with pytest.raises(DatabaseBusy), db.write() as conn:
+            conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+        assert 0.25 < time.monotonic() - started < 2  # waited until the deadline, no longer
+        holder.communicate("")  # the other process lets go...
+
+        # ...and the waiter given up on lets go too: another process can take the lock
+        holder = other_process()
+
+        def let_go_soon() -> None:
+            time.sleep(0.2)
+            holder.communicate("")
+
+        waited = threading.Thread(target=let_go_soon)
+        waited.start()
+        with db.write() as conn:  # waits in the kernel, and has it the moment it is let go
+            conn.exec_driver_sql("INSERT INTO t VALUES (2)")
+        waited.join()
+        with db.read() as conn:
+            assert conn.exec_driver_sql("SELECT id FROM t").scalars().all() == [2]
     finally:
         db.dispose()
