@@ -17,6 +17,8 @@ A message never carries the PIN: nothing that raises here ever holds it.
 
 from __future__ import annotations
 
+from drivers.errors import DeviceError
+
 __all__ = [
     "BadPinPadUrl",
     "CustomerCancelled",
@@ -29,19 +31,11 @@ __all__ = [
 ]
 
 
-class PinPadError(Exception):
+class PinPadError(DeviceError):
     """Base class; ``message(lang)`` is what a cashier reads."""
 
     en = "The PIN pad did not work."
     zh = "密码键盘出错。"
-
-    def __init__(self, detail: str = "") -> None:
-        self.detail = detail
-        super().__init__(self.en + (f" ({detail})" if detail else ""))
-
-    def message(self, lang: str = "en") -> str:
-        """The plain message in ``lang`` ("en" or "zh"; anything else is English)."""
-        return self.zh if lang.lower().startswith("zh") else self.en
 
 
 class PinEntryEnded(PinPadError):

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from drivers.errors import DeviceError
+
 if TYPE_CHECKING:
     from .status import PrinterStatus
 
@@ -29,19 +31,11 @@ __all__ = [
 ]
 
 
-class PrinterError(Exception):
+class PrinterError(DeviceError):
     """Base class; ``message(lang)`` is what a cashier reads."""
 
     en = "The receipt printer did not work."
     zh = "小票打印机出错。"
-
-    def __init__(self, detail: str = "") -> None:
-        self.detail = detail
-        super().__init__(self.en + (f" ({detail})" if detail else ""))
-
-    def message(self, lang: str = "en") -> str:
-        """The plain message in ``lang`` ("en" or "zh"; anything else is English)."""
-        return self.zh if lang.lower().startswith("zh") else self.en
 
 
 class PrinterUnavailable(PrinterError):
