@@ -16,12 +16,12 @@ from backend_stub.api.cod import cod_router
 from backend_stub.api.fleet import fleet_router
 from backend_stub.api.health import install_health
 from backend_stub.api.member import member_router
-from backend_stub.api.pages import NoStoreMiddleware
-from backend_stub.api.plain import install_error_handlers
 from backend_stub.api.routing import routing_router
 from backend_stub.api.terminal import REQUEST_MODELS, terminal_router
 from backend_stub.console.page import install_console
 from backend_stub.gateway.body_limit import BodyLimit
+from backend_stub.gateway.pages import NoStoreMiddleware
+from backend_stub.gateway.plain import install_error_handlers
 from backend_stub.gateway.text import StorableText
 from backend_stub.jobs.leader import BackgroundJobs
 from backend_stub.observability.instrument import Instrument

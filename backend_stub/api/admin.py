@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from backend_stub.clock import ms_to_s, s_to_ms
 from backend_stub.context import Backend
 from backend_stub.errors import ApiError
+from backend_stub.gateway.plain import bearer_token, in_transaction, plain_answer
 from backend_stub.ledger import postings as ledger
 from backend_stub.payments import members as m
 from backend_stub.payments import sms, story, terminals
@@ -27,8 +28,6 @@ from backend_stub.payments.members import Member
 from backend_stub.storage import keys
 from protocol.errors import ErrorCode
 from protocol.models import MAX_BALANCE, MAX_TTL_S, TerminalKind
-
-from .plain import bearer_token, in_transaction, plain_answer
 
 __all__ = ["admin_router", "operator_check"]
 

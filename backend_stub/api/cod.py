@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 from backend_stub.clock import ms_to_s, s_to_ms
 from backend_stub.context import Backend
 from backend_stub.errors import ApiError
+from backend_stub.gateway.plain import in_transaction, plain_answer
 from backend_stub.payments import cod, terminals
 from protocol.errors import ErrorCode
 from protocol.models import (
@@ -32,7 +33,6 @@ from protocol.models import (
 )
 
 from .admin import operator_check
-from .plain import in_transaction, plain_answer
 from .terminal import add_signed_route
 
 __all__ = ["cod_router"]

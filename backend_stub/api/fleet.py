@@ -16,11 +16,11 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlalchemy.engine import Connection
 
 from backend_stub.context import Backend
+from backend_stub.gateway.plain import in_transaction, plain_answer
 from backend_stub.payments import fleet
 from protocol.models import TerminalKind
 
 from .admin import operator_check
-from .plain import in_transaction, plain_answer
 
 __all__ = ["fleet_router"]
 

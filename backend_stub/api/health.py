@@ -25,11 +25,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from backend_stub.context import Backend
+from backend_stub.gateway.plain import plain_answer
 from backend_stub.observability.metrics import exposition
 from backend_stub.storage.migrate import alembic_config
 from protocol.errors import ErrorCode
-
-from .plain import plain_answer
 
 __all__ = ["code_revisions", "database_revisions", "install_health"]
 

@@ -41,6 +41,7 @@ from sqlalchemy.engine import Connection
 from backend_stub.clock import ms_to_s, s_to_ms
 from backend_stub.context import Backend
 from backend_stub.errors import ApiError
+from backend_stub.gateway.plain import bearer_token, in_transaction, language, plain_answer
 from backend_stub.gateway.rate_limits import RateLimited, count_one_more
 from backend_stub.payments import members as m
 from backend_stub.payments import paycodes, sessions, sms
@@ -52,8 +53,6 @@ from protocol.models import MAX_AMOUNT_FEN, TradeState
 from protocol.money import format_fen
 from protocol.paycode import Issuer
 from protocol.pin import ClearPin
-
-from .plain import bearer_token, in_transaction, language, plain_answer
 
 __all__ = ["member_router"]
 

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 
 from backend_stub.context import Backend
 from backend_stub.errors import ApiError
+from backend_stub.gateway.plain import in_transaction, plain_answer
 from backend_stub.ledger import reconcile
 from backend_stub.routing import health as channel_state
 from backend_stub.routing import versions as routing_versions
@@ -35,7 +36,6 @@ from protocol.errors import ErrorCode
 from protocol.models import MAX_AMOUNT_FEN
 
 from .admin import operator_check
-from .plain import in_transaction, plain_answer
 
 __all__ = ["routing_router"]
 

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 from backend_stub.context import Backend, Call, Continue
 from backend_stub.errors import ApiError, refusal_for, validation_message
 from backend_stub.gateway.bulkhead import BulkheadFull
+from backend_stub.gateway.plain import language
 from backend_stub.gateway.signed import (
     Answer,
     answer_error,
@@ -61,8 +62,6 @@ from protocol.models import (
     TopUpRequest,
     TradeListRequest,
 )
-
-from .plain import language
 
 __all__ = ["REQUEST_MODELS", "add_signed_route", "terminal_router"]
 

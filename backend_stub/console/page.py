@@ -1,6 +1,6 @@
 """The operator console, ``/console``: store IT's page over the operator API.
 
-Built like the customer's wallet page (:mod:`backend_stub.api.pages`): plain
+Built like the customer's wallet page (:mod:`backend_stub.gateway.pages`): plain
 HTML, CSS and JavaScript in this package, nothing from elsewhere, a strict
 Content-Security-Policy, no framing, ``no-store``. The operator token lives
 only in the page's memory and travels as ``Authorization: Bearer``; every
@@ -12,7 +12,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse, Response
 
-from backend_stub.api.pages import NoStoreMiddleware, packaged_file
+from backend_stub.gateway.pages import NoStoreMiddleware, packaged_file
 
 __all__ = ["install_console"]
 

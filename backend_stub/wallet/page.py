@@ -24,10 +24,10 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlalchemy.engine import Connection
 
-from backend_stub.api.pages import NoStoreMiddleware, packaged_file
-from backend_stub.api.plain import bearer_token, in_transaction, plain_answer
 from backend_stub.context import Backend
 from backend_stub.errors import ApiError
+from backend_stub.gateway.pages import NoStoreMiddleware, packaged_file
+from backend_stub.gateway.plain import bearer_token, in_transaction, plain_answer
 from backend_stub.payments import paycodes, sessions
 from protocol.errors import ErrorCode
 from protocol.paycode import CodeKind, classify

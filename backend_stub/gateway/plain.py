@@ -1,4 +1,4 @@
-"""What the member and operator APIs share: unsigned answers in the same envelope, bearer tokens.
+"""What the member and operator APIs and the wallet page share: unsigned answers, bearer tokens.
 
 These callers have no terminal secret, so answers carry ``sign: ""``; the
 envelope (``code``, ``message``, ``data``) and the error codes are the
