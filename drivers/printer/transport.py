@@ -18,11 +18,15 @@ import select
 import stat
 import termios
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable
 from pathlib import Path
+from typing import TypeVar
 
 import serial
 
 from .errors import PrinterNotAnswering, PrinterUnavailable
+
+T = TypeVar("T")
 
 __all__ = [
     "FileTransport",
@@ -120,35 +124,36 @@ class TcpTransport(Transport):
         self._writer: asyncio.StreamWriter | None = None
 
     async def open(self) -> None:
-        try:
-            self._reader, self._writer = await asyncio.wait_for(
-                asyncio.open_connection(self.host, self.port), self.timeout
-            )
-        except TimeoutError:
-            raise PrinterNotAnswering(f"{self.host}:{self.port}: no connection in time") from None
-        except OSError as exc:
-            raise PrinterUnavailable(f"{self.host}:{self.port}: {exc.strerror or exc}") from None
+        connect = asyncio.open_connection(self.host, self.port)
+        self._reader, self._writer = await self._within(connect, 1, "no connection in time")
 
     async def write(self, data: bytes) -> None:
         if self._writer is None:
             raise PrinterUnavailable(f"{self.host}:{self.port} is not connected")
-        try:
-            self._writer.write(data)
-            await asyncio.wait_for(self._writer.drain(), self.timeout * 5)
-        except TimeoutError:
-            raise PrinterNotAnswering(f"{self.host}:{self.port}: takes no more data") from None
-        except OSError as exc:
-            raise PrinterUnavailable(f"{self.host}:{self.port}: {exc.strerror or exc}") from None
+        writer = self._writer
+
+        async def send() -> None:
+            writer.write(data)
+            await writer.drain()
+
+        await self._within(send(), 5, "takes no more data")
 
     async def read(self, size: int) -> bytes:
         if self._reader is None:
             raise PrinterUnavailable(f"{self.host}:{self.port} is not connected")
+        return await self._within(self._reader.readexactly(size), 1, "no answer in time")
+
+    async def _within(self, step: Awaitable[T], timeouts: int, too_slow: str) -> T:
+        """``step`` within ``timeouts`` x ``timeout``; the printer's errors for what goes wrong."""
+        where = f"{self.host}:{self.port}"
         try:
-            return await asyncio.wait_for(self._reader.readexactly(size), self.timeout)
+            return await asyncio.wait_for(step, self.timeout * timeouts)
         except TimeoutError:
-            raise PrinterNotAnswering(f"{self.host}:{self.port}: no answer in time") from None
-        except (asyncio.IncompleteReadError, OSError) as exc:
-            raise PrinterUnavailable(f"{self.host}:{self.port}: connection lost ({exc})") from None
+            raise PrinterNotAnswering(f"{where}: {too_slow}") from None
+        except asyncio.IncompleteReadError as exc:
+            raise PrinterUnavailable(f"{where}: connection lost ({exc})") from None
+        except OSError as exc:
+            raise PrinterUnavailable(f"{where}: {exc.strerror or exc}") from None
 
     async def close(self) -> None:
         writer, self._writer, self._reader = self._writer, None, None
