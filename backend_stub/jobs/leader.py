@@ -44,7 +44,6 @@ class BackgroundJobs:
         self.sweeper = sweeper
         self.lock = lock
         self.retry_s = retry_s
-        self.leading = False
         self._jobs: list[_Job] = []
         self._lock_file: IO[bytes] | None = None
         self._stop_event = threading.Event()
@@ -79,7 +78,6 @@ class BackgroundJobs:
             self._jobs = [Sweeper(self.backend), ChannelMonitor(self.backend)]
         for job in self._jobs:
             job.start()
-        self.leading = True
 
     def stop(self) -> None:
         self._stop_event.set()
