@@ -10,11 +10,13 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
+from starlette.types import Receive, Scope, Send
 
 from backend_stub.api.admin import admin_router
 from backend_stub.api.cod import cod_router
 from backend_stub.api.fleet import fleet_router
 from backend_stub.api.health import install_health
+from backend_stub.api.lane import TerminalLane
 from backend_stub.api.member import member_router
 from backend_stub.api.routing import routing_router
 from backend_stub.api.terminal import REQUEST_MODELS, terminal_router
@@ -36,7 +38,17 @@ from backend_stub.wallet.page import install_wallet_page
 
 from .context import Backend
 
-__all__ = ["create_app"]
+__all__ = ["ScanPayApp", "create_app"]
+
+
+class ScanPayApp(FastAPI):
+    """FastAPI, with the signed terminal routes answered first by the lane (:mod:`.api.lane`)."""
+
+    lane: TerminalLane | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.lane is None or not await self.lane.answer(scope, receive, send):
+            await super().__call__(scope, receive, send)
 
 
 def fleet_figures(backend: Backend) -> FleetFigures:
@@ -50,9 +62,11 @@ def create_app(
     sweeper: bool = True,
     access_log: bool = False,
     jobs_lock: Path | None = None,
-) -> FastAPI:
+    lane: bool = True,
+) -> ScanPayApp:
     """``jobs_lock``: a worker of ``serve --workers N`` runs the background jobs only while it
-    holds this lock (:mod:`backend_stub.jobs.leader`)."""
+    holds this lock (:mod:`backend_stub.jobs.leader`); ``lane``: the terminal routes are
+    answered ahead of FastAPI (:mod:`backend_stub.api.lane`)."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -70,8 +84,9 @@ def create_app(
             REGISTRY.unregister(terminals)
             backend.channels.close()
             backend.limits.close()
+            backend.requests.close()
 
-    app = FastAPI(
+    app = ScanPayApp(
         title="ScanPay backend",
         version="1",
         summary="Scan-to-pay with loyalty points and stored value",
@@ -79,12 +94,14 @@ def create_app(
     )
     app.state.backend = backend
     install_error_handlers(app)
-    app.include_router(terminal_router(backend))
+    terminal = terminal_router(backend)
+    app.include_router(terminal)
     app.include_router(member_router(backend))
     app.include_router(admin_router(backend))
     app.include_router(fleet_router(backend))
     app.include_router(routing_router(backend))
-    app.include_router(cod_router(backend))
+    cod = cod_router(backend)
+    app.include_router(cod)
     install_wallet_page(app, backend)
     install_console(app)
 
@@ -94,6 +111,9 @@ def create_app(
     app.add_middleware(StorableText)  # inside the body limit: it reads whole bodies
     app.add_middleware(BodyLimit, max_bytes=backend.settings.max_body_bytes)
     app.add_middleware(Instrument, access_log=access_log)  # outermost: counts 413s too
+    if lane:
+        handles = {**terminal.handles, **cod.handles}
+        app.lane = TerminalLane(backend, handles, access_log=access_log)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -33,6 +33,7 @@ from protocol.models import (
 )
 
 from .admin import operator_check
+from .lane import TerminalRouter
 from .terminal import add_signed_route
 
 __all__ = ["cod_router"]
@@ -68,8 +69,8 @@ class NewOrder(BaseModel):
     order_no: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{4,32}$")] | None = None
 
 
-def cod_router(backend: Backend) -> APIRouter:
-    router = APIRouter()
+def cod_router(backend: Backend) -> TerminalRouter:
+    router = TerminalRouter()
     add_signed_route(
         router,
         backend,

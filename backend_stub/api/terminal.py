@@ -1,12 +1,13 @@
 """The terminal API, ``POST /v1/<name>``: thin routes over the gateway and the core.
 
-Each route reads the raw body (the signature covers the raw object), hands it
-to :func:`~backend_stub.gateway.signed.run_signed` in a thread of the terminal
-requests' bulkhead (:mod:`backend_stub.gateway.bulkhead`) with the request model and
-the core function, and returns the signed answer; ``SERVICE_BUSY`` answers
-carry ``Retry-After``. The
-OpenAPI schema still names each request model, for API fuzzers and SDK
-writers.
+Each route hands the raw body (the signature covers the raw object) to
+:func:`~backend_stub.gateway.signed.run_signed` in a thread of the terminal
+requests' bulkhead (:mod:`backend_stub.gateway.bulkhead`) with the request
+model and the core function, and answers with the signed envelope;
+``SERVICE_BUSY`` answers carry ``Retry-After``. The server answers these
+paths in its lane (:mod:`backend_stub.api.lane`), ahead of FastAPI; the
+FastAPI routes keep the OpenAPI schema naming each request model, for API
+fuzzers and SDK writers.
 """
 
 from __future__ import annotations
@@ -15,20 +16,17 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi import Request, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import Connection
 
 from backend_stub.context import Backend, Call, Continue
 from backend_stub.errors import ApiError, refusal_for, validation_message
-from backend_stub.gateway.bulkhead import BulkheadFull
 from backend_stub.gateway.plain import language
 from backend_stub.gateway.signed import (
     Answer,
     answer_error,
     answer_ok,
-    busy_answer,
     parse_body,
     run_signed,
 )
@@ -63,6 +61,8 @@ from protocol.models import (
     TradeListRequest,
 )
 
+from .lane import Handle, TerminalRouter, respond
+
 __all__ = ["REQUEST_MODELS", "add_signed_route", "terminal_router"]
 
 log = logging.getLogger("scanpay.api")
@@ -77,26 +77,22 @@ def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def _route(
-    router: APIRouter,
+    router: TerminalRouter,
     backend: Backend,
     name: str,
     model: type[BaseModel],
-    handle: Callable[[bytes, str], Answer],
+    handle: Handle,
     summary: str,
 ) -> None:
-    async def endpoint(request: Request) -> JSONResponse:
+    """``POST /v1/<name>``: answered by the lane (:mod:`.lane`); FastAPI's route is its schema."""
+
+    async def endpoint(request: Request) -> Response:
         raw = await request.body()
-        lang = language(request)
-        try:
-            status, body = await backend.requests.run(handle, raw, lang)
-        except BulkheadFull as full:  # answered at once, signed if this instance knows the terminal
-            status, body = busy_answer(backend, raw, lang, full)
-        headers = None
-        if body.get("code") == ErrorCode.SERVICE_BUSY:
-            headers = {"retry-after": str((body.get("data") or {}).get("retry_after_s", 1))}
-        return JSONResponse(body, status_code=status, headers=headers)
+        status, _, payload, headers = await respond(backend, handle, raw, language(request))
+        return Response(payload, status, headers, media_type="application/json")
 
     endpoint.__name__ = name.replace("-", "_").replace("/", "_")
+    router.handles[f"/v1/{name}"] = handle
     router.add_api_route(
         f"/v1/{name}",
         endpoint,
@@ -109,7 +105,7 @@ def _route(
 
 
 def add_signed_route(
-    router: APIRouter,
+    router: TerminalRouter,
     backend: Backend,
     name: str,
     model: type[Any],
@@ -142,8 +138,8 @@ def add_signed_route(
     _route(router, backend, name, model, handle, summary)
 
 
-def terminal_router(backend: Backend) -> APIRouter:
-    router = APIRouter()
+def terminal_router(backend: Backend) -> TerminalRouter:
+    router = TerminalRouter()
     settings = backend.settings
 
     def signed(

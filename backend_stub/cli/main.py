@@ -94,7 +94,9 @@ def _serve(backend: Backend, args: argparse.Namespace) -> int:
             backend.db.dispose()  # the workers open their own
             return workers.run_workers(args.argv, args.host, args.port, args.workers)
     config = uvicorn.Config(
-        create_app(backend, access_log=args.access_log, jobs_lock=args.jobs_lock),
+        create_app(
+            backend, access_log=args.access_log, jobs_lock=args.jobs_lock, lane=not args.no_lane
+        ),
         host=args.host,
         port=args.port,
         log_level=args.log_level.lower(),
@@ -237,6 +239,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.add_argument(
         "--access-log", action="store_true", help="log every request (method, route, status, code)"
+    )
+    serve.add_argument(
+        "--no-lane",
+        action="store_true",
+        help="answer the terminal routes through FastAPI's routing and middleware, not the "
+        "lane ahead of it (slower; for comparisons)",
     )
     serve.add_argument(
         "--log-format",

@@ -5,6 +5,8 @@ limit is refused at once, without reading a byte of the body; a body sent in
 chunks is counted as it arrives and refused as soon as it passes the limit.
 Either way the handler never runs, nothing is done, and the answer is our
 envelope (unsigned: the terminal is not known yet) in the caller's language.
+:func:`read_body` does the same for a route that reads the body itself (the
+terminal lane, :mod:`backend_stub.api.lane`).
 """
 
 from __future__ import annotations
@@ -15,11 +17,49 @@ from protocol.errors import ErrorCode
 
 from .envelope import language_of, send_refusal
 
-__all__ = ["BodyLimit"]
+__all__ = ["BodyLimit", "BodyTooLarge", "read_body", "refuse_too_large"]
 
 
-class _TooLarge(Exception):
-    pass
+class BodyTooLarge(Exception):
+    """The body passed the limit (or said it would): answer with :func:`refuse_too_large`."""
+
+
+def _declared_over(scope: Scope, max_bytes: int) -> bool:
+    headers = dict(scope.get("headers") or [])
+    declared = headers.get(b"content-length", b"").decode("latin-1").strip()
+    return declared.isdigit() and int(declared) > max_bytes
+
+
+async def refuse_too_large(send: Send, lang: str, max_bytes: int) -> None:
+    await send_refusal(
+        send,
+        413,
+        ErrorCode.REQUEST_TOO_LARGE,
+        f"at most {max_bytes} bytes",
+        lang,
+        {"max_body_bytes": max_bytes},
+        ((b"connection", b"close"),),
+    )
+
+
+async def read_body(scope: Scope, receive: Receive, max_bytes: int) -> bytes | None:
+    """The whole body, or None if the client went away; :class:`BodyTooLarge` past the limit."""
+    if _declared_over(scope, max_bytes):
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    received = 0
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":  # http.disconnect: nobody to answer
+            return None
+        chunk = message.get("body", b"")
+        received += len(chunk)
+        if received > max_bytes:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
 
 
 class BodyLimit:
@@ -31,11 +71,9 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        declared = headers.get(b"content-length", b"").decode("latin-1").strip()
         lang = language_of(scope)
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send, lang)
+        if _declared_over(scope, self.max_bytes):
+            await refuse_too_large(send, lang, self.max_bytes)
             return
         received = 0
         started = False
@@ -46,7 +84,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge
+                    raise BodyTooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -56,17 +94,6 @@ class BodyLimit:
 
         try:
             await self.app(scope, counting_receive, tracking_send)
-        except _TooLarge:
+        except BodyTooLarge:
             if not started:
-                await self._refuse(send, lang)
-
-    async def _refuse(self, send: Send, lang: str) -> None:
-        await send_refusal(
-            send,
-            413,
-            ErrorCode.REQUEST_TOO_LARGE,
-            f"at most {self.max_bytes} bytes",
-            lang,
-            {"max_body_bytes": self.max_bytes},
-            ((b"connection", b"close"),),
-        )
+                await refuse_too_large(send, lang, self.max_bytes)

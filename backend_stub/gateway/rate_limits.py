@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from sqlalchemy import TextClause, create_engine, delete, text
+from sqlalchemy import create_engine, delete, text
 from sqlalchemy.engine import Connection, Engine
 
 from backend_stub.clock import s_to_ms
@@ -38,6 +38,7 @@ from backend_stub.errors import ApiError
 from backend_stub.payments.terminals import Terminal
 from backend_stub.settings import Settings
 from backend_stub.storage.db import Database
+from backend_stub.storage.prepared import Prepared
 from backend_stub.storage.schema import rate_counters
 from protocol.errors import ErrorCode
 
@@ -67,7 +68,8 @@ _COUNT_TWO = text(
     'ON CONFLICT ("key", until_ms) DO UPDATE SET count = rate_counters.count + 1 '
     'RETURNING "key", count'
 )
-_UPSERT: dict[int, TextClause] = {1: _COUNT_ONE, 2: _COUNT_TWO}
+# every terminal request runs one: on the driver (storage.prepared)
+_UPSERT = {1: Prepared(_COUNT_ONE), 2: Prepared(_COUNT_TWO)}
 
 
 def count_one_more(conn: Connection, key: str, window_ms: int, now_ms: int) -> tuple[int, int]:
@@ -126,7 +128,7 @@ class RateLimiter:
             return None
         params: dict[str, Any] = {f"key_{i}": key for i, key in enumerate(wanted)}
         params["until_ms"] = until
-        counted = conn.execute(_UPSERT[len(wanted)], params).all()
+        counted = _UPSERT[len(wanted)].execute(conn, params)
         for key, count in sorted(counted):
             scope, limit = wanted[key]
             if count > limit:

@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .metrics import REQUEST_SECONDS, REQUESTS
 
-__all__ = ["Instrument"]
+__all__ = ["Instrument", "observe"]
 
 log = logging.getLogger("scanpay.access")
 _CODE = re.compile(rb'^\{"code":\s*"([A-Z_]{2,40})"')
@@ -54,26 +54,33 @@ class Instrument:
         try:
             await self.app(scope, receive, watching_send)
         finally:
-            elapsed = time.perf_counter() - started
             route = scope.get("route")
             path = str(getattr(route, "path", "unmatched"))
-            REQUESTS.labels(path, str(status), code).inc()
-            REQUEST_SECONDS.labels(path, code).observe(elapsed)
-            if self.access_log:
-                client = scope.get("client") or ("-", 0)
-                log.info(
-                    "%s %s %d %s %.1f ms",
-                    scope["method"],
-                    path,
-                    status,
-                    code,
-                    elapsed * 1000,
-                    extra={
-                        "method": scope["method"],
-                        "route": path,
-                        "status": status,
-                        "code": code,
-                        "ms": round(elapsed * 1000, 2),
-                        "client": client[0],
-                    },
-                )
+            observe(scope, path, status, code, started, access_log=self.access_log)
+
+
+def observe(
+    scope: Scope, route: str, status: int, code: str, started: float, *, access_log: bool
+) -> None:
+    """One answered request: counted and timed under its route, and logged if asked."""
+    elapsed = time.perf_counter() - started
+    REQUESTS.labels(route, str(status), code).inc()
+    REQUEST_SECONDS.labels(route, code).observe(elapsed)
+    if access_log:
+        client = scope.get("client") or ("-", 0)
+        log.info(
+            "%s %s %d %s %.1f ms",
+            scope["method"],
+            route,
+            status,
+            code,
+            elapsed * 1000,
+            extra={
+                "method": scope["method"],
+                "route": route,
+                "status": status,
+                "code": code,
+                "ms": round(elapsed * 1000, 2),
+                "client": client[0],
+            },
+        )

@@ -308,13 +308,16 @@ def savepoint(conn: Connection, name: str = "scanpay_step") -> Iterator[None]:
     """A plain SQL savepoint: an exception undoes what the block wrote, and propagates.
 
     ``Connection.begin_nested`` does the same with more bookkeeping; this one
-    is for the hot path (every terminal request passes one).
+    is for the hot path (every terminal request passes one), so it goes
+    straight to the driver, as :mod:`.prepared` does.
     """
-    conn.exec_driver_sql(f"SAVEPOINT {name}")
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    driver.execute(f"SAVEPOINT {name}")
     try:
         yield
     except BaseException:
-        conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {name}")
-        conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+        driver.execute(f"ROLLBACK TO SAVEPOINT {name}")
+        driver.execute(f"RELEASE SAVEPOINT {name}")
         raise
-    conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+    driver.execute(f"RELEASE SAVEPOINT {name}")

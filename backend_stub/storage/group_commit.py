@@ -60,7 +60,8 @@ class _Unit(Generic[T]):
     def __init__(self, work: Callable[[Connection], T]) -> None:
         self.work = work
         self.context = contextvars.copy_context()
-        self.wake = threading.Event()
+        self.wake = threading.Lock()  # held until the unit is woken (cheaper than an Event)
+        self.wake.acquire()
         self.lead = False  # woken to lead the next batch, not with an outcome
         self.result: T | None = None
         self.error: BaseException | None = None
@@ -106,9 +107,9 @@ class GroupCommit:
             lead = not self._leading
             self._leading = True
         if not lead:
-            unit.wake.wait()
+            unit.wake.acquire()
         if lead or unit.lead:
-            self._lead()
+            self._lead(unit)
         return unit.outcome()
 
     def _take(self, batch: list[_Unit[Any]], started: float, *, timed: bool = True) -> list[Any]:
@@ -119,8 +120,8 @@ class GroupCommit:
         with self._mutex:
             return [self._queue.popleft() for _ in range(min(room, len(self._queue)))]
 
-    def _lead(self) -> None:
-        """Make one batch of the queue's head (this thread's own unit first), then hand over."""
+    def _lead(self, own: _Unit[Any]) -> None:
+        """Make one batch of the queue's head (this thread's ``own`` unit first), then hand over."""
         batch: list[_Unit[Any]] = []
         try:
             self._make_batch(batch)
@@ -132,11 +133,12 @@ class GroupCommit:
                 if self._queue:
                     successor = self._queue[0]
                     successor.lead = True
-                    successor.wake.set()
+                    successor.wake.release()
                 else:
                     self._leading = False
             for unit in batch:
-                unit.wake.set()
+                if unit is not own:  # each waiting unit is woken once, the leader's never
+                    unit.wake.release()
 
     def _make_batch(self, batch: list[_Unit[Any]]) -> None:
         """Run and commit ``batch``; every unit in it ends with a result or an error."""

@@ -7,8 +7,11 @@ twice that. Compiling once and handing SQL and values to the driver took a
 pay from 1,150-1,230 us to 990-1,110 us and the PostgreSQL pay/echo ratio
 from about 2.0 to 1.65; SQLAlchemy's own ``exec_driver_sql`` measured no
 better than Core (its execution context is the cost, not the compile
-cache). So it stays, for the pay path and ``ledger.post`` only; everything
-else goes through Core, where a statement's fixed cost does not matter.
+cache). So it stays, for the pay path, ``ledger.post`` and the two
+statements every signed request runs (its rate count and its nonce, since
+2026-12-04: on a server paying at 32 terminals they were a quarter of the
+time a request held SQLite's one writer); everything else goes through
+Core, where a statement's fixed cost does not matter.
 """
 
 from __future__ import annotations
@@ -129,5 +132,6 @@ class _Form:
             description = cursor.description
             if description is None:
                 return None
-            self._row_type = namedtuple("Row", [column[0] for column in description])  # type: ignore[misc]
+            names = [column[0] for column in description]  # an expression's: _0, _1... by place
+            self._row_type = namedtuple("Row", names, rename=True)  # type: ignore[misc]
         return self._row_type
