@@ -13,11 +13,13 @@ Where the counting happens:
 - SQLite: inside the request's own write transaction, before the nonce. The
   transaction holds the database anyway, so this adds one statement and no
   commit.
-- PostgreSQL: in a transaction of its own just before the request's, on a
-  small pool of connections with ``synchronous_commit=off`` (a counter is not
-  money; a crash may forget a fraction of a second of counts). The counter row
-  is locked only for that one statement, so a merchant's tills do not queue
-  behind each other's payments.
+- PostgreSQL: just before the request's transaction, as one statement that
+  commits by itself (autocommit: no BEGIN or COMMIT to wait for) with
+  ``synchronous_commit=off`` (a counter is not money; a crash may forget a
+  fraction of a second of counts), on a pool of its own as large as the
+  database's (a smaller one made and dropped connections under load). The
+  counter row is locked only for that one statement, so a merchant's tills
+  do not queue behind each other's payments.
 
 Counted requests are the signed ones of known terminals (a forged request
 cannot spend a terminal's allowance). Refused requests count too, so a
@@ -92,8 +94,9 @@ class RateLimiter:
             self._engine = create_engine(
                 db.engine.url,
                 hide_parameters=True,
-                pool_size=4,
-                max_overflow=4,
+                isolation_level="AUTOCOMMIT",
+                pool_size=db.engine.pool.size(),  # type: ignore[attr-defined]
+                max_overflow=0,
                 pool_timeout=db.busy_timeout_ms / 1000,
                 pool_pre_ping=True,
                 connect_args={
@@ -102,7 +105,7 @@ class RateLimiter:
             )
 
     def before_transaction(self, terminal: Terminal, now_ms: int) -> RateLimited | None:
-        """PostgreSQL: count in a transaction of its own (committed either way)."""
+        """PostgreSQL: count in a statement of its own (committed either way)."""
         if self._engine is None:
             return None
         with self._engine.begin() as conn:
