@@ -25,12 +25,15 @@ default server (group commit on) and on a server with ``--commit-batch 1``
 SQLite those two rates are also set against the raw commit ceiling,
 measured again before each of their rounds (the disk's speed drifts too),
 with how many requests shared each commit (from the server's ``/metrics``).
+Last, pay at the top level with the terminal routes answered in the lane
+(the default) and through FastAPI's routing (``serve --no-lane``).
 
 The requests are prepared before the clock starts: members and their
 payment codes are made in the database directly (each member pays at most 8
 times, under the built-in risk rule of 10 no-PIN payments a day), and every
 body is signed with a unique nonce, a fresh timestamp and, for ``pay``, its
-own code and ``out_trade_no``. Before each run the database is settled, so
+own code and ``out_trade_no``; consecutive bodies are of different
+members, as at tills each serving its own customer. Before each run the database is settled, so
 the run does not pay for the preparation's housekeeping: PostgreSQL gets
 ``VACUUM ANALYZE`` and ``CHECKPOINT``, SQLite a (passive) WAL checkpoint. wrk sends
 each body once (``bench/backend_wrk.lua``) and counts answers that are not
@@ -299,6 +302,7 @@ class Measured:
     batching_off: tuple[Result, Result] | None = None  # 1 client: (batched, commit_batch 1)
     workers: tuple[Result, Result] | None = None  # top level: (1 worker, 2 workers)
     ceiling_beside: float = 0.0  # SQLite: the commit ceiling measured between the workers' rounds
+    lane: tuple[Result, Result] | None = None  # top level: (the lane, serve --no-lane)
 
 
 def run_database(
@@ -311,7 +315,7 @@ def run_database(
     rounds_per_level: int,
     commit_ceiling: Callable[[], float] | None = None,
 ) -> Measured:
-    """``servers``: "server" (the default), "two workers", and on SQLite "batching off";
+    """``servers``: "server" (the default), "two workers", "no lane", and on SQLite "batching off";
     ``commit_ceiling`` (SQLite) measures the raw commit ceiling before each workers' round."""
     server = servers["server"]
     work = Path(tempfile.mkdtemp(prefix="scanpay-bench-"))
@@ -368,6 +372,13 @@ def run_database(
             commit_ceiling,
         )
         measured.workers = one, two
+        lane, no_lane, _ = _compare(
+            f"{max(levels)} clients, the lane / FastAPI's routing (serve --no-lane)",
+            {"lane": server, "no lane": servers["no lane"]},
+            (load, work, max(levels), seconds, max(1, rounds_per_level)),
+            2 * top_echo,
+        )
+        measured.lane = lane, no_lane
         verified = server.run_cli("verify", check=False)
         measured.verified = verified.returncode == 0
         print(f"  verify after the run: {verified.stdout.strip().splitlines()[0]}")
@@ -469,6 +480,7 @@ def _servers(
     servers = {
         "server": BackendServer(data, url, settings),
         "two workers": BackendServer(data, url, settings, flags=["--workers", "2"]),
+        "no lane": BackendServer(data, url, settings, flags=["--no-lane"]),
     }
     if batching_off:
         servers["batching off"] = BackendServer(data, url, {**settings, "commit_batch": 1})
@@ -571,6 +583,17 @@ def _group_commit_rows(found: Measured, where: str, top: int) -> list[Row]:
             not one.invalid and not two.invalid and two.rate >= 1.6 * one.rate,
         )
     )
+    if found.lane is not None:
+        lane, no_lane = found.lane
+        table.append(
+            Row(
+                f"{where}: pay/s, {top} concurrent, terminal routes in the lane",
+                lane.rate,
+                "req/s",
+                "the same through FastAPI's routing and middleware (--no-lane), turns taken",
+                no_lane.rate,
+            )
+        )
     return table
 
 
