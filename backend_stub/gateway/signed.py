@@ -103,8 +103,10 @@ def parse_body(raw: bytes) -> dict[str, Any]:
     """The request's JSON object, or :class:`ApiError` ``BAD_REQUEST`` in plain words."""
     if len(raw) > MAX_BODY_BYTES:
         raise ApiError(ErrorCode.REQUEST_TOO_LARGE, f"at most {MAX_BODY_BYTES} bytes")
-    try:
-        body = json.loads(raw, parse_float=_refuse_float, parse_constant=_refuse_float)
+    try:  # UTF-8, as JSON on the network must be (decoded in C: json's own guess is Python)
+        body = json.loads(
+            raw.decode("utf-8"), parse_float=_refuse_float, parse_constant=_refuse_float
+        )
     except _NotAFloat:
         raise ApiError(
             ErrorCode.BAD_REQUEST, "numbers must be whole: amounts are integer fen or points"
