@@ -32,8 +32,7 @@ The requests are prepared before the clock starts: members and their
 payment codes are made in the database directly (each member pays at most 8
 times, under the built-in risk rule of 10 no-PIN payments a day), and every
 body is signed with a unique nonce, a fresh timestamp and, for ``pay``, its
-own code and ``out_trade_no``; consecutive bodies are of different
-members, as at tills each serving its own customer. Before each run the database is settled, so
+own code and ``out_trade_no``. Before each run the database is settled, so
 the run does not pay for the preparation's housekeeping: PostgreSQL gets
 ``VACUUM ANALYZE`` and ``CHECKPOINT``, SQLite a (passive) WAL checkpoint. wrk sends
 each body once (``bench/backend_wrk.lua``) and counts answers that are not
@@ -160,20 +159,12 @@ class Load:
             conn.execute("CHECKPOINT")
 
     def take_codes(self, count: int) -> list[str]:
-        """Codes in the order the terminals pay with them: each of a member's a stride apart.
-
-        The terminals at a till each serve a different customer at a time; a
-        member's codes one after the other would put several pays of one
-        member in flight at once, queueing on their accounts' row locks
-        (PostgreSQL) as no store's traffic does.
-        """
-        codes = issue_codes(
+        return issue_codes(
             self.database_url,
             count,
             per_member=PAYS_PER_MEMBER,
             points=AMOUNT_FEN * PAYS_PER_MEMBER,
         )
-        return [code for k in range(PAYS_PER_MEMBER) for code in codes[k::PAYS_PER_MEMBER]]
 
 
 def _signed(terminal: tuple[str, str], fields: dict[str, Any]) -> str:
