@@ -24,7 +24,12 @@ default server (group commit on) and on a server with ``--commit-batch 1``
 (off); pay at the top level on one worker and on ``serve --workers 2``. On
 SQLite those two rates are also set against the raw commit ceiling,
 measured again before each of their rounds (the disk's speed drifts too),
-with how many requests shared each commit (from the server's ``/metrics``).
+with how many requests shared each commit (from the server's ``/metrics``);
+and the 2 workers' rate is set beside what the machine's cores allow at
+one worker's CPU per pay: the whole machine's busy time in the one-worker
+runs (server, database and wrk alike, from ``/proc/stat``) scaled to every
+core. Where one worker already keeps more than half of the cores busy, no
+number of workers can double its rate.
 Last, pay at the top level with the terminal routes answered in the lane
 (the default) and through FastAPI's routing (``serve --no-lane``).
 
@@ -87,6 +92,15 @@ class Result:
     p50_ms: float
     p99_ms: float
     invalid: str
+    cores: float = 0.0  # the machine's cores busy meanwhile (server, database and wrk)
+
+
+def _cpu_times() -> tuple[int, int]:
+    """The machine's (busy, all) CPU time so far, in ticks of every core (``/proc/stat``:
+    user to steal; guest time is counted in user already)."""
+    ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return sum(ticks) - idle, sum(ticks)
 
 
 def median_of(results: list[Result]) -> Result:
@@ -96,6 +110,7 @@ def median_of(results: list[Result]) -> Result:
         statistics.median(r.p50_ms for r in results),
         statistics.median(r.p99_ms for r in results),
         ", ".join(r.invalid for r in results if r.invalid),
+        statistics.median(r.cores for r in results),
     )
 
 
@@ -194,7 +209,9 @@ def wrk(url: str, bodies_dir: str, connections: int, seconds: float, expect: str
         bodies_dir,
         expect,
     ]
+    busy, every = _cpu_times()
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    busy_after, every_after = _cpu_times()
     figures = json.loads(out.strip().splitlines()[-1])
     problems = [
         f"{figures[k]} {k}"
@@ -206,6 +223,7 @@ def wrk(url: str, bodies_dir: str, connections: int, seconds: float, expect: str
         figures["p50_us"] / 1000,
         figures["p99_us"] / 1000,
         ", ".join(problems),
+        (os.cpu_count() or 1) * (busy_after - busy) / max(1, every_after - every),
     )
 
 
@@ -403,7 +421,7 @@ def _compare(
         f"  pay, {title}: "
         + "   ".join(
             f"{name}: {r.rate:.0f}/s p50 {r.p50_ms:.2f} ms p99 {r.p99_ms:.2f} ms"
-            + (f" INVALID {r.invalid}" if r.invalid else "")
+            f" ({r.cores:.2f} cores busy)" + (f" INVALID {r.invalid}" if r.invalid else "")
             for name, r in found.items()
         )
     )
@@ -574,6 +592,18 @@ def _group_commit_rows(found: Measured, where: str, top: int) -> list[Row]:
             not one.invalid and not two.invalid and two.rate >= 1.6 * one.rate,
         )
     )
+    cores = os.cpu_count() or 1
+    if one.cores:
+        table.append(
+            Row(
+                f"{where}: pay/s, {top} concurrent, serve --workers 2",
+                two.rate,
+                "req/s",
+                f"what {cores} cores allow at one worker's CPU per pay ({one.cores:.2f} cores"
+                f" busy for {one.rate:,.0f}/s: server, database and wrk)",
+                one.rate * cores / one.cores,
+            )
+        )
     if found.lane is not None:
         lane, no_lane = found.lane
         table.append(
