@@ -41,14 +41,15 @@ MODULES = [
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
 
-def _load() -> str:
-    one, five, _ = os.getloadavg()
+def _load(averages: tuple[float, float, float]) -> str:
+    one, five, _ = averages
     return f"{one:.2f} (1 min), {five:.2f} (5 min)"
 
 
-def _busy_note(cores: int) -> list[str]:
-    """A warning line when other work held the cores (load average above their number)."""
-    if max(os.getloadavg()[:2]) <= cores:
+def _busy_note(before: tuple[float, float, float], cores: int) -> list[str]:
+    """A warning line when other work held the cores: the load average *before* the run
+    above their number (the load after is mostly the benchmarks' own)."""
+    if max(before[:2]) <= cores:
         return []
     return [
         f"**The machine was busy with other work (load above its {cores} cores): absolute "
@@ -87,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no such benchmark: {', '.join(sorted(unknown))} (known: {MODULES})")
     modules = [m for m in MODULES if not wanted or m in wanted]
     started = datetime.datetime.now(datetime.UTC)
-    load_before = _load()
+    load_before = os.getloadavg()
     rows: list[Row] = []
     timings: list[str] = []
     failed = 0
@@ -98,11 +99,12 @@ def main(argv: list[str] | None = None) -> int:
         failed += not ok
         timings.append(f"{name.removeprefix('bench.')} {seconds:.0f} s")
     cores = os.cpu_count() or 1
-    busy = _busy_note(cores)
+    busy = _busy_note(load_before, cores)
     header = [
         f"Run {started:%Y-%m-%d %H:%M} UTC by `make bench` (`python -m bench`).",
         f"Machine: {cores} cores, {platform.machine()}, Python "
-        f"{platform.python_version()}; load average before {load_before}, after {_load()}.",
+        f"{platform.python_version()}; load average before {_load(load_before)},"
+        f" after {_load(os.getloadavg())}.",
         f"Time per module: {', '.join(timings)}.",
         "Each figure is beside a peer or limit measured in the same run; ratio = value / peer.",
         *busy,
