@@ -103,6 +103,7 @@ def test_a_commit_that_fails_fails_every_unit_of_the_batch_and_keeps_none(db: Da
     assert on_disk(db) <= {"a"}  # the leader's own unit may have had a batch of its own
     if outcomes[0] != "a":
         assert isinstance(outcomes[0], CommitFailed) and on_disk(db) == set()
+    assert db.transaction(insert("next")) == "next" and "next" in on_disk(db)
 
 
 def test_a_transaction_sqlite_ends_by_itself_fails_the_units_already_run(db: Database):
@@ -117,6 +118,25 @@ def test_a_transaction_sqlite_ends_by_itself_fails_the_units_already_run(db: Dat
     assert isinstance(outcomes[2], OSError)
     assert all(isinstance(o, CommitFailed) for o in outcomes[1:2] + outcomes[3:])
     assert on_disk(db) <= {"a"}
+    assert db.transaction(insert("next")) == "next" and "next" in on_disk(db)
+
+
+def test_batches_keep_their_connection_and_a_failed_batch_gives_it_back(db: Database):
+    """The leaders' connection stays out of the pool from batch to batch (its page cache
+    stays warm); a failed batch gives it back and the next one takes one afresh."""
+    pool: Any = db.engine.pool
+
+    def driver_of(conn: Connection) -> object:
+        return conn.connection.driver_connection
+
+    first = db.transaction(driver_of)
+    assert pool.checkedout() == 1 and db.transaction(driver_of) is first
+    assert isinstance(all_at_once(db, [insert("orphan", parent=7)])[0], CommitFailed)
+    assert pool.checkedout() == 0
+    assert db.transaction(insert("after")) == "after" and on_disk(db) == {"after"}
+    assert pool.checkedout() == 1
+    db.dispose()
+    assert pool.checkedout() == 0
 
 
 def test_a_batch_takes_no_more_than_its_cap(tmp_path: Path):
