@@ -82,6 +82,7 @@ from tests.harness import BackendServer, PostgresServer, issue_codes, signed_req
 HERE = Path(__file__).resolve().parent
 LUA = HERE / "backend_wrk.lua"
 PAYS_PER_MEMBER = 8
+CORES = os.cpu_count() or 1
 AMOUNT_FEN = 100
 SERVER_SETTINGS = {"rate_terminal": 1_000_000, "rate_merchant": 10_000_000}
 
@@ -223,7 +224,7 @@ def wrk(url: str, bodies_dir: str, connections: int, seconds: float, expect: str
         figures["p50_us"] / 1000,
         figures["p99_us"] / 1000,
         ", ".join(problems),
-        (os.cpu_count() or 1) * (busy_after - busy) / max(1, every_after - every),
+        CORES * (busy_after - busy) / max(1, every_after - every),
     )
 
 
@@ -436,7 +437,7 @@ def run(
         raise SystemExit("wrk is not installed: apt-get install wrk (make setup does)")
     settings: dict[str, Any] = dict(SERVER_SETTINGS)
     print(
-        f"bench.backend: {os.cpu_count()} cores, {seconds:g} s per run, {rounds} rounds, "
+        f"bench.backend: {CORES} cores, {seconds:g} s per run, {rounds} rounds, "
         f"wrk -t min(c,2) -c <clients>, server settings {settings}"
     )
     measured: list[Measured] = []
@@ -592,16 +593,15 @@ def _group_commit_rows(found: Measured, where: str, top: int) -> list[Row]:
             not one.invalid and not two.invalid and two.rate >= 1.6 * one.rate,
         )
     )
-    cores = os.cpu_count() or 1
     if one.cores:
         table.append(
             Row(
                 f"{where}: pay/s, {top} concurrent, serve --workers 2",
                 two.rate,
                 "req/s",
-                f"what {cores} cores allow at one worker's CPU per pay ({one.cores:.2f} cores"
+                f"what {CORES} cores allow at one worker's CPU per pay ({one.cores:.2f} cores"
                 f" busy for {one.rate:,.0f}/s: server, database and wrk)",
-                one.rate * cores / one.cores,
+                one.rate * CORES / one.cores,
             )
         )
     if found.lane is not None:

@@ -153,7 +153,7 @@ class Database:
     def dispose(self) -> None:
         self.stop_checkpointer()
         if self.group is not None:
-            self.group.close()
+            self.group.release_connection()
         self.engine.dispose()
         if self._writer_file is not None:
             self._writer_file.close()

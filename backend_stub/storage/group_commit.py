@@ -157,37 +157,42 @@ class GroupCommit:
             except Exception as exc:  # no lock in time: nothing was done
                 _fail(batch, exc)
                 return
-            stack.push(self._let_go_after_bug)  # before the lock is let go
+            committed = False
             try:
-                if self._conn is None:
-                    self._conn = self._engine.connect()
-                conn = self._conn
-                conn.begin()
-            except Exception as exc:  # no connection or BEGIN in time: nothing was done
-                _fail(batch, exc)
-                self._let_go()
-                return
-            if not self._run_units(conn, batch, started):
-                self._let_go()
-                return
-            try:
-                conn.commit()
-            except Exception as exc:
-                log.error("a batch of %d failed to commit: %s", len(batch), type(exc).__name__)
-                _fail(batch, CommitFailed("the commit failed"))
-                self._let_go()
-                return
+                committed = self._run_and_commit(batch, started)
+            finally:
+                if not committed:  # failed, or a bug: the connection's state is not known
+                    self.release_connection()  # (before the lock is let go)
+        if not committed:
+            return
         self.batches += 1
         self.units += len(batch)
         if self._drill is not None:
             self._drill.after_commit(len(batch))
 
-    def close(self) -> None:
-        """Give the kept connection back to the pool (the database is being closed)."""
-        self._let_go()
+    def _run_and_commit(self, batch: list[_Unit[Any]], started: float) -> bool:
+        """BEGIN, the units and COMMIT on the kept connection. False: the batch failed."""
+        try:
+            if self._conn is None:
+                self._conn = self._engine.connect()
+            conn = self._conn
+            conn.begin()
+        except Exception as exc:  # no connection or BEGIN in time: nothing was done
+            _fail(batch, exc)
+            return False
+        if not self._run_units(conn, batch, started):
+            return False
+        try:
+            conn.commit()
+        except Exception as exc:
+            log.error("a batch of %d failed to commit: %s", len(batch), type(exc).__name__)
+            _fail(batch, CommitFailed("the commit failed"))
+            return False
+        return True
 
-    def _let_go(self) -> None:
-        """The kept connection back to the pool, out of any transaction (or discarded)."""
+    def release_connection(self) -> None:
+        """The kept connection back to the pool, out of any transaction (or discarded):
+        after a failed batch, and when the database is closed."""
         conn, self._conn = self._conn, None
         if conn is None:
             return
@@ -196,10 +201,6 @@ class GroupCommit:
             conn.close()
         except Exception as exc:  # a connection that cannot even close: the pool drops it
             log.debug("a connection failed to close: %s", type(exc).__name__)
-
-    def _let_go_after_bug(self, kind: type[BaseException] | None, *_: object) -> None:
-        if kind is not None:
-            self._let_go()
 
     def _run_units(self, conn: Connection, batch: list[_Unit[Any]], started: float) -> bool:
         """Each unit in its savepoint, taking arrivals while they fit. False: the batch is lost."""
