@@ -22,7 +22,7 @@ from tests.harness import SignedClient, unique
 
 def _answers(till: SignedClient, code: str) -> list[tuple[Any, ...]]:
     """What a terminal relies on, for a handful of requests: OK, refused, too large, unknown."""
-    seen = []
+    seen: list[tuple[Any, ...]] = []
     echo = till.signed_body({})
     failed = till.signed_body({"out_trade_no": unique(), "payment_code": code, "amount_fen": 1})
     refused = till.signed_body({"out_trade_no": unique(), "payment_code": code, "amount_fen": 0})
