@@ -57,8 +57,11 @@ def insert(name: str, parent: int | None = None) -> Callable[[Connection], str]:
     return work
 
 
-def all_at_once(db: Database, works: list[Callable[[Connection], Any]]) -> list[Any]:
-    """Each work from its own thread, all queued while the writer lock is held elsewhere."""
+def all_at_once(
+    db: Database, works: list[Callable[[Connection], Any]], hold_s: float = 0.0
+) -> list[Any]:
+    """Each work from its own thread, all queued while the writer lock is held elsewhere
+    (then for ``hold_s`` more)."""
     outcomes: list[Any] = [None] * len(works)
 
     def call(i: int) -> None:
@@ -72,6 +75,7 @@ def all_at_once(db: Database, works: list[Callable[[Connection], Any]]) -> list[
         assert db.group is not None
         while len(db.group._queue) < len(works) - 1:  # one leads, waiting for the lock
             threading.Event().wait(0.01)
+        time.sleep(hold_s)
     for future in futures:
         future.result()
     return outcomes
@@ -83,6 +87,21 @@ def test_transactions_queued_during_a_commit_share_the_next_one(db: Database):
     assert on_disk(db) == set(names)
     assert db.group is not None
     assert db.group.units == 20 and db.group.batches <= 2  # the leader's own, then the rest
+
+
+def test_a_leader_that_waited_for_the_writer_takes_in_what_queued_meanwhile(tmp_path: Path):
+    """The batch's time cap runs from when the writer is held: a leader kept waiting (by
+    another process's batch, with ``serve --workers``) still takes the queue with it."""
+    db = Database(f"sqlite:///{tmp_path / 'wait.db'}", batch=64, batch_s=0.05)
+    try:
+        with db.write() as conn:
+            conn.exec_driver_sql(SCHEMA[1].replace(" REFERENCES parent (id)", ""))
+        names = [f"n{i}" for i in range(8)]
+        assert all_at_once(db, [insert(n) for n in names], hold_s=0.2) == names
+        assert db.group is not None and (db.group.batches, db.group.units) == (1, 8)
+        assert on_disk(db) == set(names)
+    finally:
+        db.dispose()
 
 
 def test_a_unit_that_raises_undoes_only_its_own_writes(db: Database):
