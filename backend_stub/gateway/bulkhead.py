@@ -10,22 +10,20 @@ done, try again), never left hanging. The external channels have their own
 bulkheads per channel (:mod:`backend_stub.routing.channels.pool`).
 
 Once a request holds a slot it runs to the end: a pay that committed is
-always answered with its result. A free slot is taken without arming a
-timer, and the threads are the lightest hand-over there is (:class:`_Threads`):
-anyio's limited ``to_thread`` took about a tenth of a pay's time, and
-``run_in_executor`` still about a tenth of the time the GIL was held
-(py-spy, 2026-12-04).
+always answered with its result. The threads are a plain executor of
+``size`` threads, each call in a copy of its caller's context (anyio's
+limited ``to_thread`` took about a tenth of a pay's time: py-spy,
+2026-12-04), and a free slot is taken without arming a timer.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
-import queue
-import threading
+import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from backend_stub.errors import ApiError
 from protocol.errors import ErrorCode
@@ -51,7 +49,7 @@ class Bulkhead:
         self.waiting = 0
         self.rejected = 0
         self._slots: asyncio.Semaphore | None = None
-        self._threads = _Threads(size, name.replace(" ", "-"))
+        self._threads = ThreadPoolExecutor(size, thread_name_prefix=name.replace(" ", "-"))
 
     async def run(self, func: Callable[..., T], *args: object) -> T:
         """``func(*args)`` in one of this pool's threads, or :class:`BulkheadFull` at once."""
@@ -74,69 +72,12 @@ class Bulkhead:
             await self._slots.acquire()  # a free slot: taken at once
         self.in_use += 1
         try:
-            return await self._threads.call(func, args)
+            work = functools.partial(contextvars.copy_context().run, func, *args)
+            return await asyncio.get_running_loop().run_in_executor(self._threads, work)
         finally:
             self.in_use -= 1
             self._slots.release()
 
     def close(self) -> None:
         """Let the idle threads go (at the server's shutdown; work under way finishes)."""
-        self._threads.close()
-
-
-_STOP = None
-
-
-class _Threads:
-    """Up to ``size`` threads taking calls from one queue; each result goes back to its loop.
-
-    What ``run_in_executor`` does, less what a slot-bounded caller does not
-    need: no ``concurrent.futures.Future`` (and its condition variable)
-    chained to the asyncio one, no work item. A call runs in a copy of its
-    caller's context. A thread is started when there are fewer threads than
-    calls under way, so none waits while another could have been started.
-    """
-
-    def __init__(self, size: int, name: str) -> None:
-        self._size = size
-        self._name = name
-        self._calls: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._started = 0
-        self._under_way = 0  # calls not yet answered; changed on the event loop's thread only
-
-    async def call(self, func: Callable[..., T], args: tuple[object, ...]) -> T:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        self._under_way += 1
-        if self._started < min(self._under_way, self._size):
-            self._started += 1
-            name = f"{self._name}_{self._started}"
-            threading.Thread(target=self._serve, name=name, daemon=True).start()
-        self._calls.put((loop, future, contextvars.copy_context(), func, args))
-        return await future
-
-    def _serve(self) -> None:
-        while (item := self._calls.get()) is not _STOP:
-            loop, future, context, func, args = item
-            try:
-                result, error = context.run(func, *args), None
-            except BaseException as exc:  # handed to the caller, as run_in_executor does
-                result, error = None, exc
-            with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
-                loop.call_soon_threadsafe(self._settle, future, result, error)
-            del item, loop, future, context, func, args, result, error
-
-    def _settle(
-        self, future: asyncio.Future[Any], result: Any, error: BaseException | None
-    ) -> None:
-        self._under_way -= 1
-        if future.cancelled():  # the caller went away; the work was done all the same
-            return
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(result)
-
-    def close(self) -> None:
-        for _ in range(self._started):
-            self._calls.put(_STOP)
+        self._threads.shutdown(wait=False)
