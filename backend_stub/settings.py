@@ -62,7 +62,7 @@ class Settings:
         64, "SQLite: terminal requests that may share one commit and fsync (1: each commits alone)"
     )
     commit_batch_s: float = _setting(
-        0.005, "SQLite: a shared commit stops taking in requests after this long"
+        0.005, "SQLite: a shared commit takes no more requests after holding the writer this long"
     )
     sweep_interval_s: float = _setting(
         1.0, "how often the sweeper closes trades past their PIN deadline"
