@@ -9,8 +9,9 @@ request's transaction is a *unit* (a function of the connection) handed to
   becomes the *leader*: it takes the writer lock, ``BEGIN IMMEDIATE``, runs
   the queued units one after the other, each in its own savepoint, and keeps
   taking units that arrive meanwhile until the batch has ``max_units`` or has
-  held the writer ``max_s``; then one ``COMMIT`` (one fsync) for all of them. Units that
-  arrive while it commits wait for the next batch, led by the first of them.
+  held the writer ``max_s``; then one ``COMMIT`` (one fsync) for all of them.
+  Units that arrive while it commits wait for the next batch, led by the
+  first of them.
   Nobody waits for company: a unit alone is a batch of one, at once.
 - A unit that raises is rolled back to its savepoint; the others go on. Its
   caller gets the exception, as from a transaction of its own.

@@ -92,12 +92,12 @@ def test_transactions_queued_during_a_commit_share_the_next_one(db: Database):
 def test_a_leader_that_waited_for_the_writer_takes_in_what_queued_meanwhile(tmp_path: Path):
     """The batch's time cap runs from when the writer is held: a leader kept waiting (by
     another process's batch, with ``serve --workers``) still takes the queue with it."""
-    db = Database(f"sqlite:///{tmp_path / 'wait.db'}", batch=64, batch_s=0.05)
+    db = Database(f"sqlite:///{tmp_path / 'wait.db'}", batch=64, batch_s=0.5)
     try:
         with db.write() as conn:
             conn.exec_driver_sql(SCHEMA[1].replace(" REFERENCES parent (id)", ""))
         names = [f"n{i}" for i in range(8)]
-        assert all_at_once(db, [insert(n) for n in names], hold_s=0.2) == names
+        assert all_at_once(db, [insert(n) for n in names], hold_s=1.0) == names
         assert db.group is not None and (db.group.batches, db.group.units) == (1, 8)
         assert on_disk(db) == set(names)
     finally:
