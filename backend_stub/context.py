@@ -2,7 +2,8 @@
 
 The gateway makes a :class:`Call` for each request it lets through and hands
 it to the core's action; an action that must do slow work outside the
-transaction returns :class:`Continue`. They live here, below the gateway and
+transaction returns :class:`Continue`, one whose answer needs no database
+:class:`After`. They live here, below the gateway and
 the core alike, so the core never imports the gateway.
 """
 
@@ -26,7 +27,7 @@ from backend_stub.storage.keys import PinKey, load_pin_key
 from .clock import Clock, SystemClock
 from .settings import Settings
 
-__all__ = ["Backend", "Call", "Continue", "Result"]
+__all__ = ["After", "Backend", "Call", "Continue", "Result"]
 
 
 class Backend:
@@ -96,3 +97,16 @@ class Continue:
 
     outside: Callable[[], Any]
     then: Callable[[Connection, Any], Result]
+
+
+@dataclass(frozen=True)
+class After:
+    """Returned by an action whose answer needs nothing more from the database.
+
+    ``make()`` runs once the transaction has committed, so that building the
+    answer does not hold SQLite's one writer (on SQLite a pay's transaction
+    runs in a batch's writer, where every microsecond is every terminal's).
+    It must not fail: by then the transaction is on disk.
+    """
+
+    make: Callable[[], Result]

@@ -64,10 +64,15 @@ def _escaped(text: str) -> str:
     return text.replace("%", "%25").replace("&", "%26")
 
 
+_SCALARS = (str, int, type(None))  # what almost every value is (bool is an int)
+
+
 def _check_no_floats(value: object) -> None:
+    if isinstance(value, _SCALARS):
+        return
     if isinstance(value, float):
         raise TypeError("floats are not allowed in signed parameters; use integers")
-    if isinstance(value, Mapping):
+    if isinstance(value, dict | Mapping):  # a plain dict is found without the ABC's check
         for k, v in value.items():
             if not isinstance(k, str):
                 raise TypeError("nested keys must be strings")
@@ -78,16 +83,22 @@ def _check_no_floats(value: object) -> None:
 
 
 def _written(value: object) -> str | None:
-    """How ``value`` appears in the string to sign, or ``None`` when it is left out."""
-    if value is None or value == "" or value == [] or value == {} or value == ():
+    """How ``value`` appears in the string to sign, or ``None`` when it is left out.
+
+    Strings, ``None`` and integers first: they are nearly every value, and
+    none of them equals an empty container.
+    """
+    if isinstance(value, str):
+        return _escaped(value) if value else None
+    if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str):
-        return _escaped(value)
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, Mapping | list | tuple):
+    if value == [] or value == {} or value == ():
+        return None
+    if isinstance(value, dict | Mapping | list | tuple):
         _check_no_floats(value)
         return _escaped(
             json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -103,7 +114,7 @@ def canonical_string(params: Mapping[str, object], key: str) -> str:
     if bad is not None:
         raise ValueError(f"{bad!r}: a field name may only be letters, digits, _ - and .")
     parts = []
-    for name in sorted(params, key=lambda n: n.encode("utf-8")):
+    for name in sorted(params):  # names are ASCII (bad_name): their order is the bytes' order
         if name == "sign":
             continue
         written = _written(params[name])

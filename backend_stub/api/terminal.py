@@ -12,6 +12,7 @@ fuzzers and SDK writers.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -115,12 +116,15 @@ def add_signed_route(
     while_disabled: bool = False,
     by_pending_secret: bool = False,
     pays: bool = True,
+    prepare: Callable[[Any], Any] | None = None,
 ) -> None:
     """A signed ``POST /v1/<name>`` running ``action`` behind the gateway (other routers too).
 
     ``while_disabled``: a terminal store IT switched off may still call it;
     ``by_pending_secret``: it may be signed with a rotation's new secret;
-    ``pays=False``: it moves no money, so a system error says nothing changed.
+    ``pays=False``: it moves no money, so a system error says nothing changed;
+    ``prepare``: the request's work that needs no database, before the
+    transaction (:func:`~backend_stub.gateway.signed.run_signed`).
     """
 
     def handle(raw: bytes, lang: str) -> Answer:
@@ -133,6 +137,7 @@ def add_signed_route(
             while_disabled=while_disabled,
             by_pending_secret=by_pending_secret,
             pays=pays,
+            prepare=prepare,
         )
 
     _route(router, backend, name, model, handle, summary)
@@ -142,20 +147,14 @@ def terminal_router(backend: Backend) -> TerminalRouter:
     router = TerminalRouter()
     settings = backend.settings
 
-    def signed(
-        name: str,
-        model: type[Any],
-        action: Callable[[Connection, Call, Any], Any],
-        summary: str,
-        **rules: bool,
-    ) -> None:
-        add_signed_route(router, backend, name, model, action, summary, **rules)
+    signed = functools.partial(add_signed_route, router, backend)
 
     signed(
         "pay",
         PayRequest,
-        lambda c, call, r: trades.pay(c, call, r, backend),
+        lambda c, call, plan: trades.pay(c, call, plan, backend),
         "Pay with a scanned code",
+        prepare=lambda request: trades.plan_pay(request, settings),
     )
     signed(
         "confirm",

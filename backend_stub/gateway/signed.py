@@ -23,7 +23,9 @@ In this order; steps 1-5 need no write lock, so a refused request costs little:
    rotated away -> ``BAD_SIGNATURE``. So revoking takes effect on every
    instance at the next request, at no extra statement. Then the action
    inside a savepoint: if it refuses the request (:class:`ApiError`), its
-   writes are undone but the nonce stays recorded.
+   writes are undone but the nonce stays recorded. A route's ``prepare`` (the
+   pay's: routing the code, the request's fingerprint) runs before this step,
+   off the writer; a refusal from it is answered the same way, nonce spent.
 
 A disabled terminal may still ``query`` and ``cancel`` (``while_disabled``):
 they only settle what it started before, so no payment is left unknown. Only
@@ -51,7 +53,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from backend_stub.clock import ms_to_s
-from backend_stub.context import Backend, Call, Continue, Result
+from backend_stub.context import After, Backend, Call, Continue, Result
 from backend_stub.errors import (
     ApiError,
     http_status,
@@ -318,13 +320,19 @@ def run_signed(
     raw: bytes,
     lang: str,
     model: type[M],
-    action: Callable[[Connection, Call, M], Result | Continue],
+    action: Callable[[Connection, Call, Any], Result | Continue | After],
     *,
     while_disabled: bool = False,
     by_pending_secret: bool = False,
     pays: bool = True,
+    prepare: Callable[[M], Any] | None = None,
 ) -> Answer:
-    """Authenticate ``raw`` and run ``action`` in one transaction; always return an answer."""
+    """Authenticate ``raw`` and run ``action`` in one transaction; always return an answer.
+
+    ``prepare``: the work on the request that needs no database, done before
+    the transaction (off the writer); ``action`` gets what it returns instead
+    of the request.
+    """
     now_ms = backend.now_ms()
     try:
         body = parse_body(raw)
@@ -343,12 +351,16 @@ def run_signed(
                     error = ApiError(ErrorCode.REPLAYED_REQUEST)
             return answer_error(error, nonce, now_ms, refused.terminal.secret, lang)
         secret = call.secret
+        try:
+            work = request if prepare is None else prepare(request)
+        except ApiError as exc:  # refused from the request alone: answered once the nonce is spent
+            work = exc
         limited = backend.limits.before_transaction(call.terminal, now_ms)
         if limited is not None:
             RATE_LIMITED.labels(limited.scope).inc()
             return answer_error(limited, nonce, now_ms, secret, lang)
 
-        def transaction(conn: Connection) -> tuple[ApiError | None, Result | Continue]:
+        def transaction(conn: Connection) -> tuple[ApiError | None, Result | Continue | After]:
             limited = backend.limits.in_transaction(conn, call.terminal, now_ms)
             if limited is not None:
                 RATE_LIMITED.labels(limited.scope).inc()
@@ -358,9 +370,11 @@ def run_signed(
                 if admitted.code is not ErrorCode.REPLAYED_REQUEST:
                     backend.terminals.forget(call.terminal_id)
                 return admitted, None  # the count commits
+            if isinstance(work, ApiError):
+                return work, None  # the count and the nonce commit
             try:
                 with savepoint(conn, "scanpay_action"):
-                    return None, action(conn, admitted, request)
+                    return None, action(conn, admitted, work)
             except ApiError as exc:
                 return exc, None
 
@@ -368,7 +382,9 @@ def run_signed(
         # committed (on SQLite perhaps with other requests' transactions: storage.group_commit)
         if refused_error is not None:
             return answer_error(refused_error, nonce, now_ms, secret, lang)
-        if isinstance(result, Continue):
+        if isinstance(result, After):
+            result = result.make()
+        elif isinstance(result, Continue):
             value, then = result.outside(), result.then
             result = backend.db.transaction(lambda conn: then(conn, value))
         return answer_ok(result, nonce, now_ms, secret)

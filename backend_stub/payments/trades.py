@@ -30,6 +30,7 @@ import base64
 import json
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -37,7 +38,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from backend_stub.clock import ms_to_s, s_to_ms
-from backend_stub.context import Backend, Call, Continue
+from backend_stub.context import After, Backend, Call, Continue
 from backend_stub.errors import ApiError
 from backend_stub.ledger import postings as ledger
 from backend_stub.ledger.postings import EntryKind, InsufficientBalance, post
@@ -61,6 +62,7 @@ from . import paycodes, sms
 from .members import Member
 
 __all__ = [
+    "PayPlan",
     "charge",
     "close_expired",
     "expire_if_due",
@@ -68,9 +70,11 @@ __all__ = [
     "insert_trade",
     "list_trades",
     "pay",
+    "plan_pay",
     "request_fingerprint",
     "set_outcome",
     "trade_view",
+    "view_of",
 ]
 
 _SIGNING_FIELDS = {"terminal_id", "timestamp", "nonce", "sign"}
@@ -301,20 +305,8 @@ def close_expired(conn: Connection, now_ms: int, batch: int = 100) -> int:
     return closed
 
 
-def trade_view(
-    conn: Connection,
-    row: Record,
-    now_ms: int,
-    settings: Settings,
-    lang: str = "en",
-    *,
-    detail: bool = True,
-    held: dict[str, int] | None = None,
-) -> TradeView:
-    """The trade as the terminal sees it; with ``detail``, the member's balances too.
-
-    ``held``: the member's balances when the caller has just read them (the pay path).
-    """
+def view_of(row: Record, lang: str = "en", held: dict[str, int] | None = None) -> TradeView:
+    """The trade as the terminal sees it, from its row alone; ``held``: the member's balances."""
     reason = ErrorCode(row.reason) if row.reason else None
     view = TradeView(
         out_trade_no=row.out_trade_no,
@@ -340,14 +332,29 @@ def trade_view(
     )
     if view.state is TradeState.PIN_REQUIRED and row.pin_deadline_ms is not None:
         view.pin_deadline = ms_to_s(row.pin_deadline_ms)
-    if detail and row.member_id is not None:
-        held = held if held is not None else m.balances(conn, row.member_id)
+    if held is not None:
         view.balance_points = held.get("points")
         view.balance_card_fen = held.get("card")
-        if view.state is TradeState.PIN_REQUIRED:
-            member = m.find_member(conn, member_id=row.member_id)
-            assert member is not None
-            view.attempts_left = m.attempts_left(conn, member, now_ms, settings)
+    return view
+
+
+def trade_view(
+    conn: Connection,
+    row: Record,
+    now_ms: int,
+    settings: Settings,
+    lang: str = "en",
+    *,
+    detail: bool = True,
+) -> TradeView:
+    """The trade as the terminal sees it; with ``detail``, the member's balances too."""
+    if not detail or row.member_id is None:
+        return view_of(row, lang)
+    view = view_of(row, lang, m.balances(conn, row.member_id))
+    if view.state is TradeState.PIN_REQUIRED:
+        member = m.find_member(conn, member_id=row.member_id)
+        assert member is not None
+        view.attempts_left = m.attempts_left(conn, member, now_ms, settings)
     return view
 
 
@@ -480,10 +487,10 @@ def _take(
 
 
 def _replay(
-    conn: Connection, call: Call, row: Record, request: PayRequest, settings: Settings
+    conn: Connection, call: Call, row: Record, plan: PayPlan, settings: Settings
 ) -> TradeView:
     """A pay with a number this terminal used before: the trade as it is now, or a refusal."""
-    if row.request_hash is not None and row.request_hash != request_fingerprint(request):
+    if row.request_hash is not None and row.request_hash != plan.trade["request_hash"]:
         raise ApiError(
             ErrorCode.DUPLICATE_REQUEST_NUMBER,
             f"out_trade_no {row.out_trade_no} was used for another payment",
@@ -492,10 +499,18 @@ def _replay(
     return trade_view(conn, row, call.now_ms, settings, call.lang)
 
 
-def pay(
-    conn: Connection, call: Call, request: PayRequest, backend: Backend
-) -> TradeView | Continue:
-    settings = backend.settings
+@dataclass(frozen=True)
+class PayPlan:
+    """What a pay works out from its request alone, before its transaction (off the writer)."""
+
+    request: PayRequest
+    where: OwnWallet | External  # who issued the code
+    issuer: Issuer
+    to_take: int  # points or fen from the wallet (0 for an external issuer's code)
+    trade: dict[str, Any]  # the new trade's columns that come from the request
+
+
+def plan_pay(request: PayRequest, settings: Settings) -> PayPlan:
     where = route(request.payment_code)
     issuer = where.wallet if isinstance(where, OwnWallet) else where.issuer
     amount = request.amount_fen
@@ -503,25 +518,33 @@ def pay(
     if issuer is Issuer.POINTS:
         to_take = settings.rate.points_for_fen(amount)
     others = [t.model_dump(mode="json") for t in request.other_tenders]
+    trade = {
+        "out_trade_no": request.out_trade_no,
+        "request_hash": request_fingerprint(request),
+        "state": TradeState.PROCESSING.value,
+        "issuer": issuer.value,
+        "amount_fen": amount,
+        "charge": to_take,
+        "order_total_fen": (
+            amount + sum(t["amount_fen"] for t in others) if others else request.order_total_fen
+        ),
+        "other_tenders": json.dumps(others),
+        "description": request.description,
+    }
+    return PayPlan(request, where, issuer, to_take, trade)
+
+
+def pay(
+    conn: Connection, call: Call, plan: PayPlan, backend: Backend
+) -> TradeView | Continue | After:
+    settings = backend.settings
+    request, where, issuer, to_take = plan.request, plan.where, plan.issuer, plan.to_take
     own_code = None if isinstance(where, External) else (request.payment_code, where.wallet)
     # The insert comes first (no look beforehand): a number this terminal used
     # before conflicts and is answered from the trade that has it.
     inserted = _insert_pay(
         conn,
-        {
-            "terminal_id": call.terminal_id,
-            "out_trade_no": request.out_trade_no,
-            "request_hash": request_fingerprint(request),
-            "state": TradeState.PROCESSING.value,
-            "issuer": issuer.value,
-            "amount_fen": amount,
-            "charge": to_take,
-            "order_total_fen": (
-                amount + sum(t["amount_fen"] for t in others) if others else request.order_total_fen
-            ),
-            "other_tenders": json.dumps(others),
-            "description": request.description,
-        },
+        {"terminal_id": call.terminal_id, **plan.trade},
         call.now_ms,
         settings.utc_offset_min,
         own_code,
@@ -529,7 +552,7 @@ def pay(
     if inserted is None:  # the terminal used this number before (or a twin request just did)
         existing = find_trade(conn, call.terminal_id, request.out_trade_no)
         assert existing is not None
-        return _replay(conn, call, existing, request, settings)
+        return _replay(conn, call, existing, plan, settings)
     trade_id, routing, claimed = inserted
     if issuer is Issuer.POINTS and to_take == 0:  # the savepoint takes the trade back out
         raise ApiError(ErrorCode.BAD_REQUEST, "amount_fen: too small to pay with points")
@@ -558,9 +581,9 @@ def pay(
         done = _pay_from_wallet(
             conn, call, trade_id, request, where.wallet, to_take, settings, routing, claimed
         )
-        if done is not None:  # the row and balances are at hand: no need to read them again
+        if done is not None:  # the row and balances are at hand: the view needs no database
             row, held = done
-            return trade_view(conn, row, call.now_ms, settings, call.lang, held=held)
+            return After(lambda: view_of(row, call.lang, held))
     return view(conn, call.now_ms)
 
 

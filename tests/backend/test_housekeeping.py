@@ -55,7 +55,7 @@ def test_trades_close_exactly_after_their_deadline(tmp_path):
             payment_code=code.code,
             amount_fen=30_000,
         )
-        view = trades.pay(conn, call, request, backend)
+        view = trades.pay(conn, call, trades.plan_pay(request, backend.settings), backend)
         assert isinstance(view, TradeView)
     assert view.state == "PIN_REQUIRED" and view.pin_deadline == T0 // 1000 + 90
     clock.advance(90_000)  # at the deadline: still open
