@@ -21,11 +21,13 @@ In this order; steps 1-5 need no write lock, so a refused request costs little:
    the terminal's row as it is now, not as this instance cached it: switched
    off by store IT -> ``TERMINAL_DISABLED``; signed with a secret that was
    rotated away -> ``BAD_SIGNATURE``. So revoking takes effect on every
-   instance at the next request, at no extra statement. Then the action
-   inside a savepoint: if it refuses the request (:class:`ApiError`), its
-   writes are undone but the nonce stays recorded. A route's ``prepare`` (the
-   pay's: routing the code, the request's fingerprint) runs before this step,
-   off the writer; a refusal from it is answered the same way, nonce spent.
+   instance at the next request, at no extra statement. Then the action: if
+   it refuses the request (:class:`ApiError`), its writes are undone
+   (:class:`~backend_stub.storage.db.Instead`: all of the transaction's, then
+   the count and the nonce are written again) but the nonce stays recorded.
+   A route's ``prepare`` (the pay's: routing the code, the request's
+   fingerprint) runs before this step, off the writer; a refusal from it is
+   answered the same way, nonce spent.
 
 A disabled terminal may still ``query`` and ``cancel`` (``while_disabled``):
 they only settle what it started before, so no payment is left unknown. Only
@@ -41,6 +43,7 @@ secret to sign with. A ``SERVICE_BUSY`` answer carries ``data.retry_after_s``.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable
@@ -63,7 +66,7 @@ from backend_stub.errors import (
 )
 from backend_stub.observability.metrics import RATE_LIMITED
 from backend_stub.payments.terminals import Terminal, find_terminal
-from backend_stub.storage.db import savepoint
+from backend_stub.storage.db import Instead
 from backend_stub.storage.prepared import Prepared
 from backend_stub.storage.schema import nonces
 from protocol import replay, signing
@@ -360,23 +363,31 @@ def run_signed(
             RATE_LIMITED.labels(limited.scope).inc()
             return answer_error(limited, nonce, now_ms, secret, lang)
 
-        def transaction(conn: Connection) -> tuple[ApiError | None, Result | Continue | After]:
+        def admitted(conn: Connection) -> Call | ApiError:
+            """The rate count and the nonce (both commit, whatever the answer)."""
             limited = backend.limits.in_transaction(conn, call.terminal, now_ms)
             if limited is not None:
                 RATE_LIMITED.labels(limited.scope).inc()
-                return limited, None  # the count commits
-            admitted = admit(conn, call, body["timestamp"], while_disabled)
-            if isinstance(admitted, ApiError):
-                if admitted.code is not ErrorCode.REPLAYED_REQUEST:
-                    backend.terminals.forget(call.terminal_id)
-                return admitted, None  # the count commits
+                return limited
+            found = admit(conn, call, body["timestamp"], while_disabled)
+            if isinstance(found, ApiError) and found.code is not ErrorCode.REPLAYED_REQUEST:
+                backend.terminals.forget(call.terminal_id)
+            return found
+
+        def answer_refusal(conn: Connection, error: ApiError) -> tuple[ApiError, None]:
+            found = admitted(conn)
+            return (found if isinstance(found, ApiError) else error), None
+
+        def transaction(conn: Connection) -> tuple[ApiError | None, Result | Continue | After]:
+            admitted_call = admitted(conn)
+            if isinstance(admitted_call, ApiError):
+                return admitted_call, None
             if isinstance(work, ApiError):
-                return work, None  # the count and the nonce commit
+                return work, None
             try:
-                with savepoint(conn, "scanpay_action"):
-                    return None, action(conn, admitted, work)
-            except ApiError as exc:
-                return exc, None
+                return None, action(conn, admitted_call, work)
+            except ApiError as exc:  # its writes undone; the count and the nonce written again
+                raise Instead(functools.partial(answer_refusal, error=exc)) from None
 
         refused_error, result = backend.db.transaction(transaction)
         # committed (on SQLite perhaps with other requests' transactions: storage.group_commit)

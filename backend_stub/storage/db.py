@@ -45,11 +45,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from .group_commit import CommitDrill, GroupCommit
+from .group_commit import CommitDrill, GroupCommit, Instead
 
 __all__ = [
     "Database",
     "DatabaseBusy",
+    "Instead",
     "insert_ignoring_conflict",
     "savepoint",
 ]
@@ -102,14 +103,19 @@ class Database:
         """``work(conn)`` in a write transaction; its result once the commit is on disk.
 
         An exception undoes what ``work`` wrote and propagates, as from
-        :meth:`write`. With ``batch`` > 1 (SQLite), the transaction may share
-        its commit with others' (:mod:`.group_commit`); a commit that fails
-        raises :class:`~.group_commit.CommitFailed`.
+        :meth:`write`; :class:`Instead` undoes it and runs the work it names.
+        With ``batch`` > 1 (SQLite), the transaction may share its commit
+        with others' (:mod:`.group_commit`); a commit that fails raises
+        :class:`~.group_commit.CommitFailed`.
         """
         if self.group is not None:
             return self.group.run(work)
-        with self.write() as conn:
-            return work(conn)
+        try:
+            with self.write() as conn:
+                return work(conn)
+        except Instead as instead:
+            with self.write() as conn:
+                return instead.work(conn)  # type: ignore[no-any-return]
 
     @contextmanager
     def _holding_writer(self) -> Iterator[None]:
@@ -310,8 +316,7 @@ def savepoint(conn: Connection, name: str = "scanpay_step") -> Iterator[None]:
     """A plain SQL savepoint: an exception undoes what the block wrote, and propagates.
 
     ``Connection.begin_nested`` does the same with more bookkeeping; this one
-    is for the hot path (every terminal request passes one), so it goes
-    straight to the driver, as :mod:`.prepared` does.
+    goes straight to the driver, as :mod:`.prepared` does.
     """
     driver = conn.connection.driver_connection
     assert driver is not None

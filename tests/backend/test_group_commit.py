@@ -21,7 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from backend_stub.storage.db import Database, DatabaseBusy
-from backend_stub.storage.group_commit import CommitFailed
+from backend_stub.storage.group_commit import CommitFailed, Instead
 
 SCHEMA = (
     "CREATE TABLE parent (id INTEGER PRIMARY KEY)",
@@ -115,6 +115,17 @@ def test_a_unit_that_raises_undoes_only_its_own_writes(db: Database):
     assert on_disk(db) == {"a", "b"}
 
 
+def wrote_then_instead(conn: Connection) -> str:
+    insert("lost")(conn)
+    raise Instead(insert("kept"))
+
+
+def test_a_unit_that_raises_instead_has_that_work_run_in_its_place(db: Database):
+    outcomes = all_at_once(db, [insert("a"), wrote_then_instead, insert("b")])
+    assert outcomes == ["a", "kept", "b"]
+    assert on_disk(db) == {"a", "kept", "b"}
+
+
 def test_a_commit_that_fails_fails_every_unit_of_the_batch_and_keeps_none(db: Database):
     # A deferred foreign key is checked by COMMIT itself: the whole batch's commit fails.
     outcomes = all_at_once(db, [insert("a"), insert("orphan", parent=7), insert("b")])
@@ -196,7 +207,8 @@ def test_without_batching_a_transaction_is_a_plain_write(tmp_path: Path):
         assert db.transaction(insert("x")) == "x"
         with pytest.raises(ValueError):
             db.transaction(lambda conn: (insert("y")(conn), int("not a number")))
-        assert on_disk(db) == {"x"}
+        assert db.transaction(wrote_then_instead) == "kept"
+        assert on_disk(db) == {"x", "kept"}
     finally:
         db.dispose()
 

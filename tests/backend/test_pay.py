@@ -58,6 +58,28 @@ def test_the_same_number_with_other_content_is_refused(backend):
     assert member.account()["balance_points"] == 4_000
 
 
+def test_a_refused_pay_spends_its_nonce_and_changes_nothing_else(backend):
+    """Refused for its code before the transaction, or by the pay inside it: either way
+    the request cannot be replayed, and the refused pay left no trade behind."""
+    terminal = backend.terminal()
+    member = backend.member(points=5_000, pin=None)
+    number = unique()
+    terminal.pay(member.code(), 1_000, number)
+    good = paycode.generate("points")
+    misread = good[:-1] + str((int(good[-1]) + 1) % 10)
+    reused = {"out_trade_no": number, "payment_code": member.code()}  # for another amount
+    for fields, refusal in (
+        ({"out_trade_no": unique(), "payment_code": misread}, ErrorCode.CODE_MISREAD),
+        (reused, ErrorCode.DUPLICATE_REQUEST_NUMBER),
+    ):
+        body = terminal.signed_body({**fields, "amount_fen": 2_000})
+        assert terminal.check(terminal.post_raw("pay", body), body["nonce"]).code == refusal
+        again = terminal.check(terminal.post_raw("pay", body), body["nonce"])
+        assert again.code == ErrorCode.REPLAYED_REQUEST
+    assert member.account()["balance_points"] == 4_000
+    assert [t["out_trade_no"] for t in terminal.ok("trades")["items"]] == [number]
+
+
 def test_a_code_never_issued_is_invalid(backend):
     terminal = backend.terminal()
     trade = terminal.pay(never_issued(), 100)
