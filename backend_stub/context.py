@@ -2,9 +2,9 @@
 
 The gateway makes a :class:`Call` for each request it lets through and hands
 it to the core's action; an action that must do slow work outside the
-transaction returns :class:`Continue`, one whose answer needs no database
-:class:`After`. They live here, below the gateway and
-the core alike, so the core never imports the gateway.
+transaction returns :class:`Continue`, one whose answer needs no more of the
+database :class:`After`. They live here, below the gateway and the core
+alike, so the core never imports the gateway.
 """
 
 from __future__ import annotations

@@ -67,12 +67,15 @@ class Instead(Exception):
     """Raised by a transaction's work: undo what it wrote, and run ``work(conn)`` in its place.
 
     The gateway's, when an action refuses a request: the action's writes go,
-    the request's rate count and nonce are written again and stay. Cheaper
-    than a savepoint around every action, two statements on every request
-    to spare one more transaction's work on a refusal. In a batch the unit
-    goes back to its savepoint (the writer still held, nothing else changed
-    meanwhile); elsewhere (:meth:`~.db.Database.transaction`) the
-    transaction is rolled back and ``work`` runs in a new one.
+    the request's rate count and nonce are written again and stay. It
+    replaces a savepoint around every action, which cost two statements on
+    every request (two round trips on PostgreSQL); this costs the count and
+    the nonce once more, on a refusal only. In a batch the unit goes back to
+    its savepoint (the writer still held: nothing else changed meanwhile);
+    elsewhere (:meth:`~.db.Database.transaction`) the transaction is rolled
+    back and ``work`` runs in a new one (if a replay got in between, its
+    nonce is recorded first and the refused request is told
+    ``REPLAYED_REQUEST``: still one action per nonce).
     """
 
     def __init__(self, work: Callable[[Connection], Any]) -> None:
