@@ -354,14 +354,14 @@ def run_signed(
                     error = ApiError(ErrorCode.REPLAYED_REQUEST)
             return answer_error(error, nonce, now_ms, refused.terminal.secret, lang)
         secret = call.secret
-        try:
-            work = request if prepare is None else prepare(request)
-        except ApiError as exc:  # refused from the request alone: answered once the nonce is spent
-            work = exc
         limited = backend.limits.before_transaction(call.terminal, now_ms)
         if limited is not None:
             RATE_LIMITED.labels(limited.scope).inc()
             return answer_error(limited, nonce, now_ms, secret, lang)
+        try:
+            work = request if prepare is None else prepare(request)
+        except ApiError as exc:  # refused from the request alone: answered once the nonce is spent
+            work = exc
 
         def admitted(conn: Connection) -> Call | ApiError:
             """The rate count and the nonce (both commit, whatever the answer)."""
