@@ -16,12 +16,13 @@
   driver's cursor inside either of them.
 
 SQLite runs in WAL mode with ``synchronous=FULL`` (a commit is on disk when it
-returns) and foreign keys on, and keeps its statement journals in memory
-(``temp_store=MEMORY``): a pay's savepoints spilled them to a temporary file,
-about 0.1 ms a request (measured 2026-12-03). Checkpoints (copying the WAL back into the
-database file) are the job of a background thread (:meth:`Database.start_checkpointer`,
-started by ``serve``), not of whichever request's commit happens to cross
-SQLite's threshold; the threshold is kept, raised, as a safety net.
+returns; a batch's, when :mod:`.wal_sync` says so) and foreign keys on, and
+keeps its statement journals in memory (``temp_store=MEMORY``): a pay's
+savepoints spilled them to a temporary file, about 0.1 ms a request (measured
+2026-12-03). Checkpoints (copying the WAL back into the database file) are the
+job of a background thread (:meth:`Database.start_checkpointer`, started by
+``serve``), not of whichever request's commit happens to cross SQLite's
+threshold; the threshold is kept, raised, as a safety net.
 
 How long a request waits for a lock is ``busy_timeout_ms`` (SQLite's busy
 timeout, PostgreSQL's ``lock_timeout``, the pool's checkout timeout); past it
@@ -46,6 +47,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from .group_commit import CommitDrill, GroupCommit, Instead
+from .wal_sync import WalSync
 
 __all__ = [
     "Database",
@@ -85,12 +87,21 @@ class Database:
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._writer = threading.Lock() if self.is_sqlite else None
         file = self.engine.url.database if self.is_sqlite else None
-        self._writer_file = _WriterFile(file) if file and file != ":memory:" else None
+        if file == ":memory:":
+            file = None
+        self._writer_file = _WriterFile(file) if file else None
         self._checkpointer: _Checkpointer | None = None
         self.group: GroupCommit | None = None
+        self._wal: WalSync | None = None
         if self.is_sqlite and batch > 1:
+            self._wal = WalSync(file) if file else None
             self.group = GroupCommit(
-                self.engine, self._holding_writer, max_units=batch, max_s=batch_s, drill=drill
+                self.engine,
+                self._holding_writer,
+                max_units=batch,
+                max_s=batch_s,
+                wal=self._wal,
+                drill=drill,
             )
 
     @contextmanager
@@ -98,6 +109,13 @@ class Database:
         """A transaction that commits on leaving the block and rolls back on an exception."""
         with self._holding_writer(), self.engine.begin() as conn:
             yield conn
+        self._make_durable()
+
+    def _make_durable(self) -> None:
+        """With batches: what a transaction saw is on disk before its caller answers
+        (:mod:`.wal_sync`; a commit of its own may not have synced anything)."""
+        if self._wal is not None:
+            self._wal.make_durable()
 
     def transaction(self, work: Callable[[Connection], T]) -> T:
         """``work(conn)`` in a write transaction; its result once the commit is on disk.
@@ -143,6 +161,7 @@ class Database:
             conn.execution_options(**{_READ_ONLY: True})
             with conn.begin():
                 yield conn
+        self._make_durable()
 
     def start_checkpointer(self, every_s: float = 0.25) -> None:
         """SQLite: checkpoint the WAL in a thread of its own, off the requests' path."""
@@ -163,6 +182,8 @@ class Database:
         self.engine.dispose()
         if self._writer_file is not None:
             self._writer_file.close()
+        if self._wal is not None:
+            self._wal.close()
 
 
 class _WriterFile:

@@ -9,19 +9,20 @@ request's transaction is a *unit* (a function of the connection) handed to
   becomes the *leader*: it takes the writer lock, ``BEGIN IMMEDIATE``, runs
   the queued units one after the other, each in its own savepoint, and keeps
   taking units that arrive meanwhile until the batch has ``max_units`` or has
-  held the writer ``max_s``; then one ``COMMIT`` (one fsync) for all of them.
-  Units that arrive while it commits wait for the next batch, led by the
-  first of them.
+  held the writer ``max_s``; then one ``COMMIT`` for all of them, and one
+  fsync once the writer is let go (:mod:`.wal_sync`). Units that arrive
+  meanwhile wait for the next batch, led by the first of them, which starts
+  as soon as the writer is free (while this batch's fsync runs).
   Nobody waits for company: a unit alone is a batch of one, at once.
 - A unit that raises is rolled back to its savepoint; the others go on. Its
   caller gets the exception, as from a transaction of its own. One that
   raises :class:`Instead` is rolled back to it too, and runs the work it
   names in its place.
 - No caller gets its result before the commit is durable. If the commit
-  fails, every unit of the batch gets :class:`CommitFailed` (the terminal is
-  told to query: what happened is not known). If SQLite ended the
-  transaction by itself (a full disk, an I/O error), so do all of the
-  batch's units but the one that met the error (which gets its own).
+  or its fsync fails, every unit of the batch gets :class:`CommitFailed`
+  (the terminal is told to query: what happened is not known). If SQLite
+  ended the transaction by itself (a full disk, an I/O error), so do all of
+  the batch's units but the one that met the error (which gets its own).
 
 Units run in the leader's thread, in order, under the writer lock that
 :meth:`~.db.Database.write` takes too, each in a copy of its caller's context
@@ -30,8 +31,9 @@ SQLite empties a connection's page cache when another connection has
 written since its last transaction, so a writer that took the pool's next
 connection each time read its pages again (measured 2026-12-04: a pay's
 statements took 280 µs of CPU on the kept connection against 393 µs).
-After a failed batch the connection goes back to the pool and the next
-batch takes another. A unit must not open another write transaction
+After a failed batch the connection is closed (it commits without waiting
+for the disk: no other transaction may have it) and the next batch opens
+another. A unit must not open another write transaction
 itself (nor could it before: the writer lock is not re-entrant).
 
 :class:`CommitDrill` holds a batch open or committed-but-unanswered at the
@@ -52,6 +54,8 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
+
+from .wal_sync import WalSync
 
 __all__ = ["CommitDrill", "CommitFailed", "GroupCommit", "Instead"]
 
@@ -105,7 +109,8 @@ class GroupCommit:
     """Write transactions that share one commit (see the module's docstring).
 
     ``writer()``: holds the lock every writer of this process takes (or raises,
-    nothing done); ``max_units``, ``max_s``: the caps of a batch.
+    nothing done); ``max_units``, ``max_s``: the caps of a batch; ``wal``: the
+    fsync after the writer is let go (without it, ``COMMIT`` waits for the disk).
     """
 
     def __init__(
@@ -115,16 +120,18 @@ class GroupCommit:
         *,
         max_units: int,
         max_s: float,
+        wal: WalSync | None = None,
         drill: CommitDrill | None = None,
     ) -> None:
         self._engine = engine
         self._writer = writer
         self._max_units = max_units
         self._max_s = max_s
+        self._wal = wal
         self._drill = drill
-        self._mutex = threading.Lock()  # guards _queue and _leading; held for microseconds
+        self._mutex = threading.Lock()  # guards _queue, _leading and the counts; held for µs
         self._queue: deque[_Unit[Any]] = deque()
-        self._leading = False  # a leader is at work; it wakes the next one when done
+        self._leading = False  # a leader is at work; it wakes the next one when it lets go
         self._conn: Connection | None = None  # the leaders' connection (one leader at a time)
         self.batches = 0
         self.units = 0
@@ -151,66 +158,86 @@ class GroupCommit:
             return [self._queue.popleft() for _ in range(min(room, len(self._queue)))]
 
     def _lead(self, own: _Unit[Any]) -> None:
-        """Make one batch of the queue's head (this thread's ``own`` unit first), then hand over."""
+        """Make one batch of the queue's head (this thread's ``own`` unit first), then hand over.
+
+        The next leader starts once the writer is let go, while this batch's
+        fsync runs (:mod:`.wal_sync`); this batch's units are answered after it.
+        """
         batch: list[_Unit[Any]] = []
+        durable = False
         try:
-            self._make_batch(batch)
+            try:
+                number = self._make_batch(batch)
+            finally:
+                self._hand_over()
+            durable = number is not None and (self._wal is None or self._wal.sync(number))
         except BaseException as exc:  # a bug here: nobody may take a result not on disk
             log.error("a batch of %d failed: %s", len(batch), type(exc).__name__, exc_info=exc)
-            _fail(batch, CommitFailed("the batch failed"))
         finally:
-            with self._mutex:
-                if self._queue:
-                    successor = self._queue[0]
-                    successor.lead = True
-                    successor.wake.release()
-                else:
-                    self._leading = False
+            if durable:
+                with self._mutex:  # the next leader may be counting too
+                    self.batches += 1
+                    self.units += len(batch)
+                if self._drill is not None:
+                    self._drill.after_commit(len(batch))
+            else:
+                _fail(batch, CommitFailed("the batch failed"))
             for unit in batch:
                 if unit is not own:  # each waiting unit is woken once, the leader's never
                     unit.wake.release()
 
-    def _make_batch(self, batch: list[_Unit[Any]]) -> None:
-        """Run and commit ``batch``; every unit in it ends with a result or an error."""
+    def _hand_over(self) -> None:
+        """Wake the next leader, the first unit queued meanwhile (if any)."""
+        with self._mutex:
+            if self._queue:
+                successor = self._queue[0]
+                successor.lead = True
+                successor.wake.release()
+            else:
+                self._leading = False
+
+    def _make_batch(self, batch: list[_Unit[Any]]) -> int | None:
+        """Run and commit ``batch`` under the writer; its number (0 without a
+        :class:`~.wal_sync.WalSync`), or None if it failed: then every unit has an error."""
         batch += self._take(batch)
         with ExitStack() as stack:
             try:
                 stack.enter_context(self._writer())
             except Exception as exc:  # no lock in time: nothing was done
                 _fail(batch, exc)
-                return
-            committed = False
+                return None
+            number = None
             try:
-                committed = self._run_and_commit(batch)
+                number = self._run_and_commit(batch)
             finally:
-                if not committed:  # failed, or a bug: the connection's state is not known
+                if number is None:  # failed, or a bug: the connection's state is not known
                     self.release_connection()  # (before the lock is let go)
-        if not committed:
-            return
-        self.batches += 1
-        self.units += len(batch)
-        if self._drill is not None:
-            self._drill.after_commit(len(batch))
+        return number
 
-    def _run_and_commit(self, batch: list[_Unit[Any]]) -> bool:
-        """BEGIN, the units and COMMIT on the kept connection. False: the batch failed."""
+    def _run_and_commit(self, batch: list[_Unit[Any]]) -> int | None:
+        """BEGIN, the units and COMMIT on the kept connection: see :meth:`_make_batch`."""
         try:
             if self._conn is None:
                 self._conn = self._engine.connect()
+                if self._wal is not None:  # COMMIT writes the WAL; WalSync.sync makes it durable
+                    driver = self._conn.connection.driver_connection
+                    assert driver is not None
+                    driver.execute("PRAGMA synchronous=NORMAL")
             conn = self._conn
             conn.begin()
         except Exception as exc:  # no connection or BEGIN in time: nothing was done
             _fail(batch, exc)
-            return False
+            return None
         if not self._run_units(conn, batch):
-            return False
+            return None
         try:
+            number = 0 if self._wal is None else self._wal.written()
             conn.commit()
         except Exception as exc:
             log.error("a batch of %d failed to commit: %s", len(batch), type(exc).__name__)
             _fail(batch, CommitFailed("the commit failed"))
-            return False
-        return True
+            return None
+        return number
 
     def release_connection(self) -> None:
         """The kept connection back to the pool, out of any transaction (or discarded):
@@ -220,6 +247,7 @@ class GroupCommit:
             return
         _end(conn)
         try:
+            conn.invalidate()  # not back to the pool: its commits do not wait for the disk
             conn.close()
         except Exception as exc:  # a connection that cannot even close: the pool drops it
             log.debug("a connection failed to close: %s", type(exc).__name__)
@@ -324,7 +352,10 @@ class CommitDrill:
         return units < self._wanted and self.path.exists()
 
     def _hold(self, units: int) -> None:
-        self.path.with_name(self.path.name + ".held").write_text(f"{os.getpid()} {units}\n")
+        held = self.path.with_name(self.path.name + ".held")
+        part = held.with_name(held.name + ".part")  # whole or not there: a test reads it meanwhile
+        part.write_text(f"{os.getpid()} {units}\n")
+        part.replace(held)
         while self.path.exists():
             time.sleep(0.01)
 

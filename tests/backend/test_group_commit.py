@@ -7,6 +7,8 @@ read through a new connection, against what each caller was told.
 from __future__ import annotations
 
 import contextvars
+import errno
+import os
 import subprocess
 import sys
 import threading
@@ -20,8 +22,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from backend_stub.storage import wal_sync
 from backend_stub.storage.db import Database, DatabaseBusy
 from backend_stub.storage.group_commit import CommitFailed, Instead
+from backend_stub.storage.wal_sync import WalSync
 
 SCHEMA = (
     "CREATE TABLE parent (id INTEGER PRIMARY KEY)",
@@ -211,6 +215,86 @@ def test_without_batching_a_transaction_is_a_plain_write(tmp_path: Path):
         assert on_disk(db) == {"x", "kept"}
     finally:
         db.dispose()
+
+
+def test_a_batch_is_answered_after_its_fsync_and_the_writer_is_free_meanwhile(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+):
+    """The batch's fsync runs once the writer is let go (another writer goes ahead
+    meanwhile); its caller has its answer only once the fsync has returned."""
+    syncing, go = threading.Event(), threading.Event()
+    real_fdatasync = os.fdatasync
+
+    def slow_disk(fd: int) -> None:  # a slow disk cannot be had here: the first fsync waits
+        if not syncing.is_set():
+            syncing.set()
+            assert go.wait(10)
+        real_fdatasync(fd)
+
+    monkeypatch.setattr(os, "fdatasync", slow_disk)
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(db.transaction, insert("a"))
+        assert syncing.wait(10)
+        second = pool.submit(db.transaction, insert("b"))
+        assert second.result(10) == "b"  # a batch of its own, on disk before "a"'s
+        assert not first.done()
+        go.set()
+        assert first.result(10) == "a"
+    assert on_disk(db) == {"a", "b"}
+
+
+def test_a_fsync_that_fails_fails_its_batch_and_stops_the_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    stops: list[str] = []
+    monkeypatch.setattr(wal_sync, "_exit_now", lambda: stops.append("stop"))
+    db = Database(f"sqlite:///{tmp_path / 'eio.db'}", batch=64)
+    try:
+        with db.write() as conn:
+            conn.exec_driver_sql(SCHEMA[1].replace(" REFERENCES parent (id)", ""))
+
+        def broken_disk(fd: int) -> None:
+            raise OSError(errno.EIO, "Input/output error")
+
+        monkeypatch.setattr(os, "fdatasync", broken_disk)
+        with pytest.raises(CommitFailed):
+            db.transaction(insert("a"))
+        assert stops == ["stop"]  # what SQLite shows may not be on disk: nobody may read it
+        with pytest.raises(OSError), db.read():
+            pass
+        assert stops == ["stop", "stop"]
+    finally:
+        db.dispose()
+
+
+def test_a_reader_syncs_the_log_while_a_batch_is_written_and_not_yet_synced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Two processes' views of one database: what a reader may have seen of the other's
+    batch is on disk before it answers; once the batch is synced, reads cost no fsync."""
+    synced: list[int] = []
+    real_fdatasync = os.fdatasync
+
+    def counted(fd: int) -> None:
+        synced.append(fd)
+        real_fdatasync(fd)
+
+    monkeypatch.setattr(os, "fdatasync", counted)
+    database = str(tmp_path / "r.db")
+    Path(f"{database}-wal").write_bytes(b"")
+    leader, reader = WalSync(database), WalSync(database)
+    try:
+        reader.make_durable()
+        assert synced == []
+        number = leader.written()
+        reader.make_durable()
+        assert len(synced) == 1
+        assert leader.sync(number) and len(synced) == 2
+        reader.make_durable()
+        assert len(synced) == 2
+    finally:
+        leader.close()
+        reader.close()
 
 
 HOLD_THE_WRITER_FILE = """
