@@ -7,7 +7,8 @@ commits with ``synchronous=NORMAL`` (``COMMIT`` writes the WAL without waiting
 for the disk), the writer is let go, and then the WAL is fsync'd here, before
 any request of the batch is answered. A request's answer still never leaves
 before its commit is durable; the next batch runs while the disk works
-(measured 2026-12-05, two workers at 32 terminals: 1,892 -> 2,218 pays/s).
+(measured 2026-12-05, two workers at 32 terminals, servers taking turns:
+1,752 -> 2,007 pays/s).
 
 What a committed batch wrote is visible to others before its fsync returns.
 A later batch that reads it is answered after its own fsync, which covers
@@ -25,7 +26,8 @@ An fsync that fails leaves it unknown what reached the disk, while the
 batch is already visible: the process must not answer from it again
 (PostgreSQL stops for the same reason). So the process exits at once, with
 ``EX_IOERR`` (the workers' parent, or systemd, starts it again: a restart
-reads the database as it is on disk); tests give ``on_failure`` of their own.
+reads the database as it is on disk), unless it is given another
+``on_failure``.
 """
 
 from __future__ import annotations
