@@ -82,6 +82,8 @@ class WalSync:
             raise OSError("the database could not be saved to disk")
 
     def _fsync(self) -> bool:
+        # Opened each time, not kept: a descriptor kept across SQLite removing and making
+        # the log again (all its connections closed) would fsync the old file, silently.
         try:
             fd = os.open(self._wal, os.O_RDONLY)
         except FileNotFoundError:  # no log: SQLite synced the database file when it removed it
