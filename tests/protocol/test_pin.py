@@ -40,7 +40,7 @@ def test_pin_block_is_iso_9564_format_4():
 
 
 @given(pins)
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25)
 def test_round_trip(key, pin):
     envelope = seal_pin(pin, "T1:order-1", public_key_pem(key))
     opened = open_envelope(envelope, "T1:order-1", key)
