@@ -75,7 +75,7 @@ def test_a_scan_right_after_a_person_types():
     assert out[:2] == person and isinstance(out[2], WedgeCode) and out[2].end == "\t"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(
     text=st.text(alphabet="0123456789.abc", min_size=1, max_size=30),
     gaps=st.lists(st.floats(min_value=0.04, max_value=1.0), min_size=30, max_size=30),

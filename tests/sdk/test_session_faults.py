@@ -125,9 +125,7 @@ faults = st.sampled_from(
 )
 
 
-@settings(
-    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=8, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(schedule=st.lists(faults, min_size=1, max_size=10))
 def test_random_fault_schedules_keep_the_money_right(backend_sqlite, schedule):
     asyncio.run(_one_schedule(backend_sqlite, list(schedule)))
